@@ -1,0 +1,12 @@
+//! Domain types and pure rules of Sightline. Nothing in this crate performs I/O.
+
+pub mod backoff;
+pub mod blob_key;
+pub mod event;
+pub mod geo;
+pub mod ids;
+pub mod media;
+pub mod range;
+pub mod tus;
+
+pub use ids::{DeviceId, MediaId, UploadId, UserId};
