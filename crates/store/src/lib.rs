@@ -1,1 +1,19 @@
+//! Backend traits and their implementations, side by side: metadata (the write model), blobs and
+//! the event bus. [`resolve`] turns config URIs into implementations; nothing else knows which
+//! backend runs.
 
+pub mod blob;
+pub mod bus;
+mod error;
+pub mod memory;
+pub mod metadata;
+pub mod model;
+mod resolver;
+pub mod sqlite;
+pub mod testsuite;
+
+pub use blob::BlobStore;
+pub use bus::EventBus;
+pub use error::StoreError;
+pub use metadata::MetadataStore;
+pub use resolver::{Backends, resolve};

@@ -1,0 +1,51 @@
+//! Blob storage for originals and derived files. Keys are validated by
+//! [`sightline_core::blob_key::is_valid_key`] before any implementation sees them.
+
+mod local_fs;
+mod memory;
+
+pub use local_fs::LocalFsBlobStore;
+pub use memory::MemoryBlobStore;
+
+use crate::error::{Result, StoreError};
+use async_trait::async_trait;
+use sightline_core::range::ByteRange;
+use std::path::Path;
+use std::pin::Pin;
+use tokio::io::AsyncRead;
+
+pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
+
+#[async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// Moves a finished local file into the store, durably, before returning its size.
+    /// The source file is consumed.
+    async fn put_file(&self, key: &str, source: &Path) -> Result<u64>;
+    async fn put_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<()>;
+    /// Size in bytes, or `None` when absent.
+    async fn size(&self, key: &str) -> Result<Option<u64>>;
+    /// Reads the whole blob or one byte range of it; `NotFound` when absent.
+    async fn open(&self, key: &str, range: Option<ByteRange>) -> Result<BlobReader>;
+    /// Copies the blob to a local file (tools like ffmpeg need a path).
+    async fn download_to(&self, key: &str, dest: &Path) -> Result<()>;
+    /// A path where the blob can be read in place, when the store is a local disk.
+    fn local_path(&self, key: &str) -> Option<std::path::PathBuf>;
+    /// Absent keys are not an error.
+    async fn delete(&self, key: &str) -> Result<()>;
+    async fn delete_prefix(&self, prefix: &str) -> Result<()>;
+    /// Every key under a prefix (for tests and for the orphan sweep).
+    async fn list(&self, prefix: &str) -> Result<Vec<String>>;
+}
+
+pub(crate) fn checked(key: &str) -> Result<&str> {
+    if sightline_core::blob_key::is_valid_key(key) {
+        Ok(key)
+    } else {
+        Err(StoreError::InvalidKey(key.chars().take(200).collect()))
+    }
+}
+
+pub(crate) fn checked_prefix(prefix: &str) -> Result<&str> {
+    let trimmed = prefix.trim_end_matches('/');
+    checked(trimmed).map(|_| prefix)
+}

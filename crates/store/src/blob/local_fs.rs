@@ -1,0 +1,158 @@
+//! Blobs as files under one root directory. Writes are durable before they return: file data is
+//! fsynced, then renamed into place, then the directory entry is fsynced.
+
+use super::{BlobReader, BlobStore, checked, checked_prefix};
+use crate::error::{Result, StoreError};
+use async_trait::async_trait;
+use sightline_core::range::ByteRange;
+use std::io::{ErrorKind, SeekFrom};
+use std::path::{Path, PathBuf};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+#[derive(Debug, Clone)]
+pub struct LocalFsBlobStore {
+    root: PathBuf,
+}
+
+impl LocalFsBlobStore {
+    pub fn new(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        std::fs::create_dir_all(&root)?;
+        Ok(Self { root })
+    }
+
+    fn path(&self, key: &str) -> Result<PathBuf> {
+        Ok(self.root.join(checked(key)?))
+    }
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+fn place_file(source: &Path, dest: &Path) -> std::io::Result<u64> {
+    let parent = dest.parent().ok_or_else(|| std::io::Error::other("blob path has no parent"))?;
+    std::fs::create_dir_all(parent)?;
+    let file = std::fs::File::open(source)?;
+    file.sync_all()?;
+    let size = file.metadata()?.len();
+    drop(file);
+    match std::fs::rename(source, dest) {
+        Ok(()) => {}
+        // Different filesystem: copy to a temporary name beside the destination, then rename.
+        Err(e) if e.kind() == ErrorKind::CrossesDevices => {
+            let tmp = dest.with_extension("incoming");
+            std::fs::copy(source, &tmp)?;
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, dest)?;
+            std::fs::remove_file(source)?;
+        }
+        Err(e) => return Err(e),
+    }
+    sync_dir(parent)?;
+    Ok(size)
+}
+
+#[async_trait]
+impl BlobStore for LocalFsBlobStore {
+    async fn put_file(&self, key: &str, source: &Path) -> Result<u64> {
+        let dest = self.path(key)?;
+        let source = source.to_path_buf();
+        Ok(tokio::task::spawn_blocking(move || place_file(&source, &dest))
+            .await
+            .map_err(std::io::Error::other)??)
+    }
+
+    async fn put_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<()> {
+        let dest = self.path(key)?;
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let parent = dest.parent().ok_or_else(|| std::io::Error::other("no parent"))?;
+            std::fs::create_dir_all(parent)?;
+            let tmp = dest.with_extension("incoming");
+            std::fs::write(&tmp, &bytes)?;
+            place_file(&tmp, &dest).map(|_| ())
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(())
+    }
+
+    async fn size(&self, key: &str) -> Result<Option<u64>> {
+        match tokio::fs::metadata(self.path(key)?).await {
+            Ok(meta) => Ok(Some(meta.len())),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn open(&self, key: &str, range: Option<ByteRange>) -> Result<BlobReader> {
+        let mut file = match tokio::fs::File::open(self.path(key)?).await {
+            Ok(file) => file,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Err(StoreError::NotFound),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(match range {
+            None => Box::pin(file),
+            Some(range) => {
+                file.seek(SeekFrom::Start(range.start)).await?;
+                Box::pin(file.take(range.len()))
+            }
+        })
+    }
+
+    async fn download_to(&self, key: &str, dest: &Path) -> Result<()> {
+        match tokio::fs::copy(self.path(key)?, dest).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Err(StoreError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn local_path(&self, key: &str) -> Option<PathBuf> {
+        self.path(key).ok()
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Err(e) if e.kind() != ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    async fn delete_prefix(&self, prefix: &str) -> Result<()> {
+        let dir = self.root.join(checked_prefix(prefix)?.trim_end_matches('/'));
+        match tokio::fs::remove_dir_all(&dir).await {
+            Err(e) if e.kind() != ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        let root = self.root.clone();
+        let start = root.join(checked_prefix(prefix)?.trim_end_matches('/'));
+        tokio::task::spawn_blocking(move || {
+            let mut keys = Vec::new();
+            let mut stack = vec![start];
+            while let Some(dir) = stack.pop() {
+                let entries = match std::fs::read_dir(&dir) {
+                    Ok(entries) => entries,
+                    Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                };
+                for entry in entries {
+                    let path = entry?.path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if let Ok(rel) = path.strip_prefix(&root) {
+                        keys.push(rel.to_string_lossy().replace('\\', "/"));
+                    }
+                }
+            }
+            keys.sort();
+            Ok(keys)
+        })
+        .await
+        .map_err(std::io::Error::other)?
+        .map_err(Into::into)
+    }
+}

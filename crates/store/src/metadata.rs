@@ -1,0 +1,66 @@
+//! The write model: users, devices, uploads and media. Every read and write of user data takes
+//! the user id, so a foreign id is simply not found.
+
+use crate::error::Result;
+use crate::model::*;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sightline_core::event::NewEvent;
+use sightline_core::{DeviceId, MediaId, UploadId, UserId};
+
+#[async_trait]
+pub trait MetadataStore: Send + Sync + 'static {
+    /// Fails with `Conflict` when the e-mail is taken.
+    async fn create_user(&self, user: &User) -> Result<()>;
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+    async fn user(&self, id: UserId) -> Result<Option<User>>;
+
+    async fn insert_refresh_token(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Removes the token and returns its owner if it existed and had not expired (rotation).
+    async fn take_refresh_token(&self, token_hash: &str, now: DateTime<Utc>)
+    -> Result<Option<UserId>>;
+
+    async fn create_device(&self, device: &Device, token_hash: &str) -> Result<()>;
+    async fn device(&self, user: UserId, id: DeviceId) -> Result<Option<Device>>;
+    async fn devices(&self, user: UserId) -> Result<Vec<Device>>;
+    async fn report_device(&self, user: UserId, id: DeviceId, report: &DeviceReport)
+    -> Result<Option<Device>>;
+    /// Deleting a device revokes its token. Returns whether it existed.
+    async fn delete_device(&self, user: UserId, id: DeviceId) -> Result<bool>;
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>>;
+
+    /// Creates the upload, or returns the one that already carries this user's media id
+    /// (a retried creation must not start a second upload).
+    async fn create_upload(&self, upload: &Upload) -> Result<Upload>;
+    async fn upload(&self, user: UserId, id: UploadId) -> Result<Option<Upload>>;
+    async fn set_upload_offset(&self, id: UploadId, offset: u64) -> Result<()>;
+    async fn delete_upload(&self, user: UserId, id: UploadId) -> Result<bool>;
+    /// Unfinished uploads whose expiry has passed.
+    async fn expired_uploads(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Upload>>;
+
+    /// One transaction: the media row, its events, and (when given) the upload marked complete.
+    async fn commit_media(
+        &self,
+        media: &Media,
+        upload: Option<UploadId>,
+        events: &[NewEvent],
+    ) -> Result<CommitOutcome>;
+    async fn media(&self, user: UserId, id: MediaId) -> Result<Option<Media>>;
+    async fn list_media(&self, user: UserId, query: &MediaQuery) -> Result<Vec<Media>>;
+    /// One transaction: the processing outcome and the events it triggers.
+    async fn update_media(
+        &self,
+        user: UserId,
+        id: MediaId,
+        update: &ProcessingUpdate,
+        events: &[NewEvent],
+    ) -> Result<Option<Media>>;
+    /// Removes the row (and its upload record) and writes the events, in one transaction.
+    async fn delete_media(&self, user: UserId, id: MediaId, events: &[NewEvent])
+    -> Result<Option<Media>>;
+}
