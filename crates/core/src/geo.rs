@@ -65,11 +65,17 @@ mod tests {
     fn parses_apple_and_ffmpeg_forms() {
         assert_eq!(
             GeoPoint::parse_iso6709("+48.8584+002.2945/"),
-            Some(GeoPoint { lat: 48.8584, lon: 2.2945 })
+            Some(GeoPoint {
+                lat: 48.8584,
+                lon: 2.2945
+            })
         );
         assert_eq!(
             GeoPoint::parse_iso6709("-33.8568+151.2153+010.000/"),
-            Some(GeoPoint { lat: -33.8568, lon: 151.2153 })
+            Some(GeoPoint {
+                lat: -33.8568,
+                lon: 151.2153
+            })
         );
         assert_eq!(GeoPoint::parse_iso6709("garbage"), None);
         assert_eq!(GeoPoint::parse_iso6709("+95.0+10.0/"), None);

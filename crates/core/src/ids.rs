@@ -14,7 +14,9 @@ pub struct InvalidId {
 
 macro_rules! uuid_id {
     ($name:ident, $what:literal) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+        )]
         #[serde(transparent)]
         pub struct $name(pub Uuid);
 
@@ -23,10 +25,12 @@ macro_rules! uuid_id {
                 Self(Uuid::new_v4())
             }
             pub fn parse(text: &str) -> Result<Self, InvalidId> {
-                Uuid::parse_str(text.trim()).map(Self).map_err(|_| InvalidId {
-                    what: $what,
-                    got: text.chars().take(64).collect(),
-                })
+                Uuid::parse_str(text.trim())
+                    .map(Self)
+                    .map_err(|_| InvalidId {
+                        what: $what,
+                        got: text.chars().take(64).collect(),
+                    })
             }
         }
 

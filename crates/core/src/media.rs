@@ -124,7 +124,10 @@ mod tests {
 
     #[test]
     fn text_enums_round_trip_and_reject() {
-        assert_eq!("smart_glass".parse::<DeviceType>(), Ok(DeviceType::SmartGlass));
+        assert_eq!(
+            "smart_glass".parse::<DeviceType>(),
+            Ok(DeviceType::SmartGlass)
+        );
         assert_eq!(DeviceType::Doorbell.to_string(), "doorbell");
         let err = "toaster".parse::<DeviceType>().unwrap_err();
         assert!(err.to_string().contains("smart_glass"));

@@ -45,7 +45,10 @@ pub fn parse_range(header: Option<&str>, total: u64) -> RangeRequest {
         if n == 0 || total == 0 {
             return RangeRequest::Unsatisfiable;
         }
-        ByteRange { start: total.saturating_sub(n), end: total - 1 }
+        ByteRange {
+            start: total.saturating_sub(n),
+            end: total - 1,
+        }
     } else {
         let Ok(start) = first.parse::<u64>() else {
             return RangeRequest::Full;
@@ -61,7 +64,10 @@ pub fn parse_range(header: Option<&str>, total: u64) -> RangeRequest {
         if start >= total {
             return RangeRequest::Unsatisfiable;
         }
-        ByteRange { start, end: end.min(total - 1) }
+        ByteRange {
+            start,
+            end: end.min(total - 1),
+        }
     };
     RangeRequest::Partial(range)
 }
@@ -86,7 +92,10 @@ mod tests {
             parse_range(Some("bytes=-3"), 10),
             RangeRequest::Partial(ByteRange { start: 7, end: 9 })
         );
-        assert_eq!(parse_range(Some("bytes=10-"), 10), RangeRequest::Unsatisfiable);
+        assert_eq!(
+            parse_range(Some("bytes=10-"), 10),
+            RangeRequest::Unsatisfiable
+        );
         assert_eq!(parse_range(Some("bytes=5-2"), 10), RangeRequest::Full);
         assert_eq!(parse_range(Some("items=1-2"), 10), RangeRequest::Full);
     }

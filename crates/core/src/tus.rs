@@ -110,13 +110,20 @@ impl MediaUploadInfo {
             None => MediaId::new_random(),
         };
         let kind = match get("kind") {
-            Some(text) => text.parse().map_err(|e: crate::media::InvalidEnum| bad("kind", &e.to_string()))?,
+            Some(text) => text
+                .parse()
+                .map_err(|e: crate::media::InvalidEnum| bad("kind", &e.to_string()))?,
             None => filename
                 .as_deref()
                 .and_then(|f| f.rsplit_once('.'))
                 .and_then(|(_, ext)| MediaKind::from_extension(ext))
                 .or_else(|| get("filetype").and_then(kind_from_mime))
-                .ok_or_else(|| bad("kind", "missing (photo or video), and the filename does not tell"))?,
+                .ok_or_else(|| {
+                    bad(
+                        "kind",
+                        "missing (photo or video), and the filename does not tell",
+                    )
+                })?,
         };
         let captured_at = get("captured_at")
             .map(|text| {
@@ -137,7 +144,14 @@ impl MediaUploadInfo {
         let device_id = get("device_id")
             .map(|text| DeviceId::parse(text).map_err(|e| bad("device_id", &e.to_string())))
             .transpose()?;
-        Ok(Self { media_id, kind, captured_at, location, device_id, filename })
+        Ok(Self {
+            media_id,
+            kind,
+            captured_at,
+            location,
+            device_id,
+            filename,
+        })
     }
 }
 
@@ -165,7 +179,8 @@ mod tests {
 
     #[test]
     fn decodes_metadata() {
-        let header = encode_metadata([("filename", "a b.mp4"), ("kind", "video")]) + ",is_confidential";
+        let header =
+            encode_metadata([("filename", "a b.mp4"), ("kind", "video")]) + ",is_confidential";
         let pairs = parse_metadata(&header).unwrap();
         assert_eq!(pairs["filename"], "a b.mp4");
         assert_eq!(pairs["is_confidential"], "");
@@ -192,7 +207,10 @@ mod tests {
         assert_eq!(info.media_id, id);
         assert_eq!(info.kind, MediaKind::Photo);
         assert_eq!(info.filename.as_deref(), Some("IMG_1.JPG"));
-        assert_eq!(info.captured_at.unwrap().to_rfc3339(), "2024-07-14T08:00:00+00:00");
+        assert_eq!(
+            info.captured_at.unwrap().to_rfc3339(),
+            "2024-07-14T08:00:00+00:00"
+        );
         assert!(info.location.is_some());
     }
 
@@ -203,19 +221,32 @@ mod tests {
             (vec![("kind", "audio")], "kind"),
             (vec![("filename", "notes.txt")], "kind"),
             (vec![("kind", "photo"), ("lat", "1")], "lat/lon"),
-            (vec![("kind", "photo"), ("lat", "91"), ("lon", "0")], "lat/lon"),
-            (vec![("kind", "photo"), ("captured_at", "yesterday")], "captured_at"),
+            (
+                vec![("kind", "photo"), ("lat", "91"), ("lon", "0")],
+                "lat/lon",
+            ),
+            (
+                vec![("kind", "photo"), ("captured_at", "yesterday")],
+                "captured_at",
+            ),
         ] {
             let header = encode_metadata(pairs);
-            let err = MediaUploadInfo::from_metadata(&parse_metadata(&header).unwrap()).unwrap_err();
-            assert!(err.to_string().contains(needle), "{err} should mention {needle}");
+            let err =
+                MediaUploadInfo::from_metadata(&parse_metadata(&header).unwrap()).unwrap_err();
+            assert!(
+                err.to_string().contains(needle),
+                "{err} should mention {needle}"
+            );
         }
     }
 
     #[test]
     fn checksum_header() {
         let digest = STANDARD.encode([7u8; 32]);
-        assert_eq!(parse_checksum(&format!("sha256 {digest}")).unwrap().sha256, [7u8; 32]);
+        assert_eq!(
+            parse_checksum(&format!("sha256 {digest}")).unwrap().sha256,
+            [7u8; 32]
+        );
         assert!(parse_checksum(&format!("md5 {digest}")).is_err());
         assert!(parse_checksum("sha256 AAAA").is_err());
     }

@@ -84,6 +84,9 @@ mod tests {
             after: Duration::from_millis(1500),
         };
         assert!(!e.is_permanent());
-        assert_eq!(e.to_string(), "ffmpeg timed out after 1.5 s and was stopped");
+        assert_eq!(
+            e.to_string(),
+            "ffmpeg timed out after 1.5 s and was stopped"
+        );
     }
 }

@@ -98,6 +98,9 @@ mod tests {
 
     #[test]
     fn paths_are_protected_from_protocol_parsing() {
-        assert_eq!(ff_path(Path::new("concat:a|b")), OsString::from("file:concat:a|b"));
+        assert_eq!(
+            ff_path(Path::new("concat:a|b")),
+            OsString::from("file:concat:a|b")
+        );
     }
 }

@@ -1,1 +1,23 @@
+//! ffmpeg/ffprobe driver of Sightline: probing, thumbnails and the normalised rendition.
+//!
+//! Every tool call goes through [`process::run_tool`] (timeout, kill-on-drop, stderr tail);
+//! parsers of tool output are pure functions tested on committed real ffprobe 5.1 output.
+//! Errors are one [`MediaError`]; [`MediaError::is_permanent`] tells a worker whether retrying
+//! can help, and its `Display` is the "failed" reason shown to the user.
 
+pub mod error;
+mod files;
+pub mod photo_exif;
+pub mod probe;
+pub mod process;
+pub mod rendition;
+pub mod thumbnail;
+mod tools;
+
+pub use error::MediaError;
+pub use photo_exif::{ExifFacts, read_exif};
+pub use probe::{check_kind, parse_ffprobe, probe};
+pub use process::run_tool;
+pub use rendition::{RenditionInfo, normalise};
+pub use thumbnail::make_stills;
+pub use tools::Tools;

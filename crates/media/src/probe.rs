@@ -18,8 +18,8 @@ use std::time::Duration;
 /// Codecs ffmpeg uses for still pictures (it reports a picture as a one-frame video stream).
 const IMAGE_CODECS: &[&str] = &[
     "mjpeg", "jpegls", "ljpeg", "jpeg2000", "jpegxl", "png", "apng", "webp", "gif", "bmp", "tiff",
-    "qoi", "psd", "ppm", "pgm", "pgmyuv", "pbm", "pam", "targa", "sgi", "pcx", "xbm", "xpm",
-    "dds", "exr", "hdr", "sunrast", "svg", "photocd", "pictor", "xwd",
+    "qoi", "psd", "ppm", "pgm", "pgmyuv", "pbm", "pam", "targa", "sgi", "pcx", "xbm", "xpm", "dds",
+    "exr", "hdr", "sunrast", "svg", "photocd", "pictor", "xwd",
 ];
 
 /// ffprobe messages that mean "this input is broken", as opposed to a failing tool.
@@ -29,7 +29,6 @@ const BAD_INPUT_MARKERS: &[&str] = &[
     "End of file",
     "could not find codec parameters",
     "Could not find codec parameters",
-    "unsupported",
 ];
 
 /// Probes `path` with ffprobe (and EXIF for photos) and checks it really is a `kind`.

@@ -123,9 +123,13 @@ mod tests {
 
     #[tokio::test]
     async fn missing_binary_says_how_to_install() {
-        let err = run_tool("sightline-no-such-ffmpeg", &["-version"], Duration::from_secs(5))
-            .await
-            .expect_err("binary does not exist");
+        let err = run_tool(
+            "sightline-no-such-ffmpeg",
+            &["-version"],
+            Duration::from_secs(5),
+        )
+        .await
+        .expect_err("binary does not exist");
         assert!(matches!(err, MediaError::ToolMissing { .. }), "{err:?}");
         assert!(err.to_string().contains("apt-get install ffmpeg"));
     }

@@ -54,8 +54,16 @@ impl Tools {
         preview_out: &Path,
     ) -> Result<(), MediaError> {
         let timeout = self.stills_timeout;
-        crate::thumbnail::make_stills_with(self, input, kind, facts, thumb_out, preview_out, timeout)
-            .await
+        crate::thumbnail::make_stills_with(
+            self,
+            input,
+            kind,
+            facts,
+            thumb_out,
+            preview_out,
+            timeout,
+        )
+        .await
     }
 
     pub async fn normalise(

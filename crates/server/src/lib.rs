@@ -1,1 +1,100 @@
+//! The Sightline server: HTTP API, tus uploads and processing workers, over the backends chosen
+//! by configuration.
 
+pub mod auth;
+pub mod config;
+pub mod error;
+mod ingest;
+mod locks;
+pub mod routes;
+pub mod state;
+pub mod workers;
+
+use crate::auth::tokens::Keys;
+use crate::config::Config;
+use crate::state::AppState;
+use anyhow::Context;
+use sightline_media::Tools;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// A running server: its address and its tasks. Dropping it does not stop it; call `shutdown`.
+pub struct Server {
+    pub addr: std::net::SocketAddr,
+    pub state: AppState,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Opens the backends, starts the workers and begins serving on `config.listen`.
+    pub async fn start(config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        Self::start_on(config, listener).await
+    }
+
+    pub async fn start_on(mut config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+        let addr = listener.local_addr()?;
+        config.listen = addr;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("cannot create data directory {}", config.data_dir.display())
+        })?;
+        let secret = config.resolve_secret()?;
+        let backends = sightline_store::resolve(&config.metadata_url(), &config.blob_url())
+            .await
+            .context("cannot open storage")?;
+        let tools = Tools {
+            ffmpeg: config.media.ffmpeg.clone().into(),
+            ffprobe: config.media.ffprobe.clone().into(),
+            probe_timeout: Duration::from_secs(config.media.probe_timeout_secs),
+            stills_timeout: Duration::from_secs(config.media.probe_timeout_secs * 2),
+            normalise_timeout: Duration::from_secs(config.media.transcode_timeout_secs),
+        };
+        if config.workers.concurrency > 0 {
+            match tools.check().await {
+                Ok(version) => tracing::info!(%version, "media tools found"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "media processing will fail until this is fixed")
+                }
+            }
+        }
+        let state = AppState {
+            keys: Arc::new(Keys::new(&secret, config.auth.access_token_secs)),
+            config: Arc::new(config),
+            backends,
+            locks: Arc::default(),
+            tools: Arc::new(tools),
+            wake: Arc::default(),
+        };
+        let mut tasks = workers::spawn(&state).await?;
+        let app =
+            routes::router(state.clone()).layer(tower_http::trace::TraceLayer::new_for_http());
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "http server stopped");
+            }
+        }));
+        tracing::info!(%addr, "sightline listening");
+        Ok(Self { addr, state, tasks })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Waits until the HTTP server task ends (it runs until the process stops).
+    pub async fn wait(mut self) {
+        if let Some(http) = self.tasks.pop() {
+            let _ = http.await;
+        }
+    }
+
+    pub fn shutdown(self) {
+        for task in self.tasks {
+            task.abort();
+        }
+    }
+}

@@ -52,7 +52,8 @@ impl State {
         let now = Utc::now();
         for event in events {
             let id = self.events.keys().next_back().copied().unwrap_or(0) + 1;
-            self.events.insert(id, (event.topic, event.payload.clone(), now));
+            self.events
+                .insert(id, (event.topic, event.payload.clone(), now));
             let consumers: Vec<String> = self
                 .subscriptions
                 .iter()
@@ -96,19 +97,35 @@ impl MetadataStore for MemoryStore {
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        Ok(self.lock()?.users.values().find(|u| u.email == email).cloned())
+        Ok(self
+            .lock()?
+            .users
+            .values()
+            .find(|u| u.email == email)
+            .cloned())
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>> {
         Ok(self.lock()?.users.get(&id).cloned())
     }
 
-    async fn insert_refresh_token(&self, token_hash: &str, user: UserId, expires_at: DateTime<Utc>) -> Result<()> {
-        self.lock()?.refresh.insert(token_hash.to_string(), (user, expires_at));
+    async fn insert_refresh_token(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.lock()?
+            .refresh
+            .insert(token_hash.to_string(), (user, expires_at));
         Ok(())
     }
 
-    async fn take_refresh_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<UserId>> {
+    async fn take_refresh_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserId>> {
         Ok(match self.lock()?.refresh.remove(token_hash) {
             Some((user, expires)) if expires > now => Some(user),
             _ => None,
@@ -116,24 +133,47 @@ impl MetadataStore for MemoryStore {
     }
 
     async fn create_device(&self, device: &Device, token_hash: &str) -> Result<()> {
-        self.lock()?.devices.insert(device.id, (device.clone(), token_hash.to_string()));
+        self.lock()?
+            .devices
+            .insert(device.id, (device.clone(), token_hash.to_string()));
         Ok(())
     }
 
     async fn device(&self, user: UserId, id: DeviceId) -> Result<Option<Device>> {
-        Ok(self.lock()?.devices.get(&id).map(|(d, _)| d).filter(|d| d.user_id == user).cloned())
+        Ok(self
+            .lock()?
+            .devices
+            .get(&id)
+            .map(|(d, _)| d)
+            .filter(|d| d.user_id == user)
+            .cloned())
     }
 
     async fn devices(&self, user: UserId) -> Result<Vec<Device>> {
-        let mut found: Vec<Device> =
-            self.lock()?.devices.values().map(|(d, _)| d).filter(|d| d.user_id == user).cloned().collect();
+        let mut found: Vec<Device> = self
+            .lock()?
+            .devices
+            .values()
+            .map(|(d, _)| d)
+            .filter(|d| d.user_id == user)
+            .cloned()
+            .collect();
         found.sort_by_key(|d| (d.created_at, d.id));
         Ok(found)
     }
 
-    async fn report_device(&self, user: UserId, id: DeviceId, report: &DeviceReport) -> Result<Option<Device>> {
+    async fn report_device(
+        &self,
+        user: UserId,
+        id: DeviceId,
+        report: &DeviceReport,
+    ) -> Result<Option<Device>> {
         let mut state = self.lock()?;
-        let Some((device, _)) = state.devices.get_mut(&id).filter(|(d, _)| d.user_id == user) else {
+        let Some((device, _)) = state
+            .devices
+            .get_mut(&id)
+            .filter(|(d, _)| d.user_id == user)
+        else {
             return Ok(None);
         };
         if let Some(v) = &report.firmware_version {
@@ -147,7 +187,10 @@ impl MetadataStore for MemoryStore {
 
     async fn delete_device(&self, user: UserId, id: DeviceId) -> Result<bool> {
         let mut state = self.lock()?;
-        let owned = state.devices.get(&id).is_some_and(|(d, _)| d.user_id == user);
+        let owned = state
+            .devices
+            .get(&id)
+            .is_some_and(|(d, _)| d.user_id == user);
         if owned {
             state.devices.remove(&id);
         }
@@ -155,7 +198,12 @@ impl MetadataStore for MemoryStore {
     }
 
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>> {
-        Ok(self.lock()?.devices.values().find(|(_, t)| t == token_hash).map(|(d, _)| d.clone()))
+        Ok(self
+            .lock()?
+            .devices
+            .values()
+            .find(|(_, t)| t == token_hash)
+            .map(|(d, _)| d.clone()))
     }
 
     async fn create_upload(&self, upload: &Upload) -> Result<Upload> {
@@ -172,7 +220,12 @@ impl MetadataStore for MemoryStore {
     }
 
     async fn upload(&self, user: UserId, id: UploadId) -> Result<Option<Upload>> {
-        Ok(self.lock()?.uploads.get(&id).filter(|u| u.user_id == user).cloned())
+        Ok(self
+            .lock()?
+            .uploads
+            .get(&id)
+            .filter(|u| u.user_id == user)
+            .cloned())
     }
 
     async fn set_upload_offset(&self, id: UploadId, offset: u64) -> Result<()> {
@@ -184,7 +237,10 @@ impl MetadataStore for MemoryStore {
 
     async fn delete_upload(&self, user: UserId, id: UploadId) -> Result<bool> {
         let mut state = self.lock()?;
-        let removable = state.uploads.get(&id).is_some_and(|u| u.user_id == user && !u.completed);
+        let removable = state
+            .uploads
+            .get(&id)
+            .is_some_and(|u| u.user_id == user && !u.completed);
         if removable {
             state.uploads.remove(&id);
         }
@@ -192,14 +248,24 @@ impl MetadataStore for MemoryStore {
     }
 
     async fn expired_uploads(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Upload>> {
-        let mut found: Vec<Upload> =
-            self.lock()?.uploads.values().filter(|u| !u.completed && u.expires_at < now).cloned().collect();
+        let mut found: Vec<Upload> = self
+            .lock()?
+            .uploads
+            .values()
+            .filter(|u| !u.completed && u.expires_at < now)
+            .cloned()
+            .collect();
         found.sort_by_key(|u| u.expires_at);
         found.truncate(limit as usize);
         Ok(found)
     }
 
-    async fn commit_media(&self, media: &Media, upload: Option<UploadId>, events: &[NewEvent]) -> Result<CommitOutcome> {
+    async fn commit_media(
+        &self,
+        media: &Media,
+        upload: Option<UploadId>,
+        events: &[NewEvent],
+    ) -> Result<CommitOutcome> {
         let mut state = self.lock()?;
         if let Some(upload) = upload.and_then(|id| state.uploads.get_mut(&id)) {
             upload.completed = true;
@@ -230,12 +296,15 @@ impl MetadataStore for MemoryStore {
             .filter(|m| query.status.is_none_or(|s| m.status == s))
             .filter(|m| {
                 query.after.is_none_or(|c| {
-                    (m.captured_at.timestamp_millis(), m.id.to_string()) < (c.captured_at_ms, c.id.to_string())
+                    (m.captured_at.timestamp_millis(), m.id.to_string())
+                        < (c.captured_at_ms, c.id.to_string())
                 })
             })
             .cloned()
             .collect();
-        found.sort_by_key(|m| std::cmp::Reverse((m.captured_at.timestamp_millis(), m.id.to_string())));
+        found.sort_by_key(|m| {
+            std::cmp::Reverse((m.captured_at.timestamp_millis(), m.id.to_string()))
+        });
         found.truncate(query.limit as usize);
         Ok(found)
     }
@@ -265,12 +334,19 @@ impl MetadataStore for MemoryStore {
         Ok(Some(updated))
     }
 
-    async fn delete_media(&self, user: UserId, id: MediaId, events: &[NewEvent]) -> Result<Option<Media>> {
+    async fn delete_media(
+        &self,
+        user: UserId,
+        id: MediaId,
+        events: &[NewEvent],
+    ) -> Result<Option<Media>> {
         let mut state = self.lock()?;
         let Some(media) = state.media.remove(&(user, id)) else {
             return Ok(None);
         };
-        state.uploads.retain(|_, u| !(u.user_id == user && u.media.media_id == id));
+        state
+            .uploads
+            .retain(|_, u| !(u.user_id == user && u.media.media_id == id));
         state.insert_events(events);
         Ok(Some(media))
     }
@@ -297,7 +373,9 @@ impl EventBus for MemoryStore {
         let mut due: Vec<(DateTime<Utc>, i64)> = state
             .deliveries
             .iter()
-            .filter(|((_, c), d)| c == consumer && !d.done && !d.dead && d.available_at <= now && d.lease_until <= now)
+            .filter(|((_, c), d)| {
+                c == consumer && !d.done && !d.dead && d.available_at <= now && d.lease_until <= now
+            })
             .map(|((id, _), d)| (d.available_at, *id))
             .collect();
         due.sort();
@@ -340,7 +418,11 @@ impl EventBus for MemoryStore {
     }
 
     async fn retry(&self, delivery: &Delivery, error: &str, retry_at: DateTime<Utc>) -> Result<()> {
-        if let Some(d) = self.lock()?.delivery(delivery).filter(|d| !d.done && !d.dead) {
+        if let Some(d) = self
+            .lock()?
+            .delivery(delivery)
+            .filter(|d| !d.done && !d.dead)
+        {
             d.available_at = retry_at;
             d.lease_until = DateTime::<Utc>::MIN_UTC;
             d.last_error = Some(error.to_string());
@@ -380,6 +462,11 @@ impl EventBus for MemoryStore {
     }
 
     async fn backlog(&self) -> Result<u64> {
-        Ok(self.lock()?.deliveries.values().filter(|d| !d.done && !d.dead).count() as u64)
+        Ok(self
+            .lock()?
+            .deliveries
+            .values()
+            .filter(|d| !d.done && !d.dead)
+            .count() as u64)
     }
 }

@@ -22,14 +22,21 @@ pub trait MetadataStore: Send + Sync + 'static {
         expires_at: DateTime<Utc>,
     ) -> Result<()>;
     /// Removes the token and returns its owner if it existed and had not expired (rotation).
-    async fn take_refresh_token(&self, token_hash: &str, now: DateTime<Utc>)
-    -> Result<Option<UserId>>;
+    async fn take_refresh_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserId>>;
 
     async fn create_device(&self, device: &Device, token_hash: &str) -> Result<()>;
     async fn device(&self, user: UserId, id: DeviceId) -> Result<Option<Device>>;
     async fn devices(&self, user: UserId) -> Result<Vec<Device>>;
-    async fn report_device(&self, user: UserId, id: DeviceId, report: &DeviceReport)
-    -> Result<Option<Device>>;
+    async fn report_device(
+        &self,
+        user: UserId,
+        id: DeviceId,
+        report: &DeviceReport,
+    ) -> Result<Option<Device>>;
     /// Deleting a device revokes its token. Returns whether it existed.
     async fn delete_device(&self, user: UserId, id: DeviceId) -> Result<bool>;
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>>;
@@ -61,6 +68,10 @@ pub trait MetadataStore: Send + Sync + 'static {
         events: &[NewEvent],
     ) -> Result<Option<Media>>;
     /// Removes the row (and its upload record) and writes the events, in one transaction.
-    async fn delete_media(&self, user: UserId, id: MediaId, events: &[NewEvent])
-    -> Result<Option<Media>>;
+    async fn delete_media(
+        &self,
+        user: UserId,
+        id: MediaId,
+        events: &[NewEvent],
+    ) -> Result<Option<Media>>;
 }

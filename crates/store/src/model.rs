@@ -71,6 +71,8 @@ pub struct Media {
     pub filename: Option<String>,
     pub device_id: Option<DeviceId>,
     pub captured_at: DateTime<Utc>,
+    /// False when `captured_at` is only the upload time and the file's own date may replace it.
+    pub captured_at_from_client: bool,
     pub location: Option<GeoPoint>,
     pub size_bytes: u64,
     pub raw_key: String,

@@ -16,15 +16,16 @@ pub struct Backends {
 /// `metadata`: `sqlite://PATH` or `memory://`; `blobs`: `file://PATH` or `memory://`.
 /// The event bus is the metadata database's outbox.
 pub async fn resolve(metadata: &str, blobs: &str) -> Result<Backends> {
-    let (metadata, bus): (Arc<dyn MetadataStore>, Arc<dyn EventBus>) = if metadata.starts_with("sqlite:") {
-        let store = Arc::new(SqliteStore::open(metadata).await?);
-        (store.clone(), store)
-    } else if metadata == "memory://" {
-        let store = Arc::new(MemoryStore::default());
-        (store.clone(), store)
-    } else {
-        return Err(StoreError::UnsupportedUri(metadata.to_string()));
-    };
+    let (metadata, bus): (Arc<dyn MetadataStore>, Arc<dyn EventBus>) =
+        if metadata.starts_with("sqlite:") {
+            let store = Arc::new(SqliteStore::open(metadata).await?);
+            (store.clone(), store)
+        } else if metadata == "memory://" {
+            let store = Arc::new(MemoryStore::default());
+            (store.clone(), store)
+        } else {
+            return Err(StoreError::UnsupportedUri(metadata.to_string()));
+        };
     let blobs: Arc<dyn BlobStore> = if let Some(path) = blobs.strip_prefix("file://") {
         Arc::new(blob::LocalFsBlobStore::new(path)?)
     } else if blobs == "memory://" {
@@ -32,5 +33,9 @@ pub async fn resolve(metadata: &str, blobs: &str) -> Result<Backends> {
     } else {
         return Err(StoreError::UnsupportedUri(blobs.to_string()));
     };
-    Ok(Backends { metadata, bus, blobs })
+    Ok(Backends {
+        metadata,
+        bus,
+        blobs,
+    })
 }

@@ -22,7 +22,10 @@ pub fn user(email: &str) -> User {
 }
 
 pub fn media(user: UserId, captured_day: u32) -> Media {
-    let at = Utc.with_ymd_and_hms(2024, 7, captured_day, 12, 0, 0).single().unwrap_or_else(Utc::now);
+    let at = Utc
+        .with_ymd_and_hms(2024, 7, captured_day, 12, 0, 0)
+        .single()
+        .unwrap_or_else(Utc::now);
     Media {
         id: MediaId::new_random(),
         user_id: user,
@@ -32,6 +35,7 @@ pub fn media(user: UserId, captured_day: u32) -> Media {
         filename: Some("a.jpg".into()),
         device_id: None,
         captured_at: at,
+        captured_at_from_client: true,
         location: None,
         size_bytes: 3,
         raw_key: format!("raw/{user}/x.jpg"),
@@ -45,7 +49,10 @@ pub fn media(user: UserId, captured_day: u32) -> Media {
 }
 
 fn uploaded(m: &Media) -> NewEvent {
-    NewEvent::media(Topic::MediaUploaded, &MediaEvent::new(m.user_id, m.id, "test"))
+    NewEvent::media(
+        Topic::MediaUploaded,
+        &MediaEvent::new(m.user_id, m.id, "test"),
+    )
 }
 
 /// Users, devices, uploads and media, including isolation between users.
@@ -54,15 +61,40 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
     let bob = user(&format!("bob-{}@example.com", UserId::new_random()));
     store.create_user(&alice).await.expect("create alice");
     store.create_user(&bob).await.expect("create bob");
-    assert!(matches!(store.create_user(&user(&alice.email)).await, Err(StoreError::Conflict(_))));
-    assert_eq!(store.user_by_email(&alice.email).await.unwrap().map(|u| u.id), Some(alice.id));
+    assert!(matches!(
+        store.create_user(&user(&alice.email)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store
+            .user_by_email(&alice.email)
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(alice.id)
+    );
 
     // Refresh tokens are single use and expire.
-    store.insert_refresh_token("r1", alice.id, Utc::now() + Days::days(1)).await.unwrap();
-    store.insert_refresh_token("r2", alice.id, Utc::now() - Days::days(1)).await.unwrap();
-    assert_eq!(store.take_refresh_token("r1", Utc::now()).await.unwrap(), Some(alice.id));
-    assert_eq!(store.take_refresh_token("r1", Utc::now()).await.unwrap(), None);
-    assert_eq!(store.take_refresh_token("r2", Utc::now()).await.unwrap(), None);
+    store
+        .insert_refresh_token("r1", alice.id, Utc::now() + Days::days(1))
+        .await
+        .unwrap();
+    store
+        .insert_refresh_token("r2", alice.id, Utc::now() - Days::days(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.take_refresh_token("r1", Utc::now()).await.unwrap(),
+        Some(alice.id)
+    );
+    assert_eq!(
+        store.take_refresh_token("r1", Utc::now()).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.take_refresh_token("r2", Utc::now()).await.unwrap(),
+        None
+    );
 
     // Devices are scoped to their owner; deleting revokes the token.
     let device = Device {
@@ -79,11 +111,27 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
     let token = format!("tok-{}", device.id);
     store.create_device(&device, &token).await.unwrap();
     assert!(store.device(bob.id, device.id).await.unwrap().is_none());
-    let report = DeviceReport { battery_level: Some(42), ..Default::default() };
-    assert!(store.report_device(bob.id, device.id, &report).await.unwrap().is_none());
-    let reported = store.report_device(alice.id, device.id, &report).await.unwrap().unwrap();
+    let report = DeviceReport {
+        battery_level: Some(42),
+        ..Default::default()
+    };
+    assert!(
+        store
+            .report_device(bob.id, device.id, &report)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let reported = store
+        .report_device(alice.id, device.id, &report)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(reported.battery_level, Some(42));
-    assert_eq!(store.device_by_token(&token).await.unwrap().map(|d| d.id), Some(device.id));
+    assert_eq!(
+        store.device_by_token(&token).await.unwrap().map(|d| d.id),
+        Some(device.id)
+    );
     assert!(!store.delete_device(bob.id, device.id).await.unwrap());
     assert!(store.delete_device(alice.id, device.id).await.unwrap());
     assert!(store.device_by_token(&token).await.unwrap().is_none());
@@ -113,20 +161,47 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
     assert_eq!(first.id, second.id);
     assert!(store.upload(bob.id, first.id).await.unwrap().is_none());
     store.set_upload_offset(first.id, 4).await.unwrap();
-    assert_eq!(store.upload(alice.id, first.id).await.unwrap().unwrap().offset, 4);
-    assert!(store.expired_uploads(Utc::now(), 10).await.unwrap().iter().any(|u| u.id == first.id));
+    assert_eq!(
+        store
+            .upload(alice.id, first.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .offset,
+        4
+    );
+    assert!(
+        store
+            .expired_uploads(Utc::now(), 10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|u| u.id == first.id)
+    );
 
     // Commit is idempotent per media id and completes the upload.
     let mut item = media(alice.id, 10);
     item.id = media_id;
-    assert_eq!(store.commit_media(&item, Some(first.id), &[uploaded(&item)]).await.unwrap(), CommitOutcome::Created);
     assert_eq!(
-        store.commit_media(&item, Some(first.id), &[uploaded(&item)]).await.unwrap(),
+        store
+            .commit_media(&item, Some(first.id), &[uploaded(&item)])
+            .await
+            .unwrap(),
+        CommitOutcome::Created
+    );
+    assert_eq!(
+        store
+            .commit_media(&item, Some(first.id), &[uploaded(&item)])
+            .await
+            .unwrap(),
         CommitOutcome::AlreadyExists
     );
     let done = store.upload(alice.id, first.id).await.unwrap().unwrap();
     assert!(done.completed && done.offset == 10);
-    assert!(!store.delete_upload(alice.id, first.id).await.unwrap(), "completed uploads stay");
+    assert!(
+        !store.delete_upload(alice.id, first.id).await.unwrap(),
+        "completed uploads stay"
+    );
     assert!(store.media(bob.id, media_id).await.unwrap().is_none());
 
     // Listing: newest first, cursor pagination, filters.
@@ -134,36 +209,102 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
         let m = media(alice.id, day);
         store.commit_media(&m, None, &[]).await.unwrap();
     }
-    let page1 = store.list_media(alice.id, &MediaQuery { limit: 2, ..Default::default() }).await.unwrap();
+    let page1 = store
+        .list_media(
+            alice.id,
+            &MediaQuery {
+                limit: 2,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(page1.len(), 2);
     assert_eq!(page1[0].id, media_id, "day 10 first");
     let last = &page1[1];
-    let after = MediaCursor { captured_at_ms: last.captured_at.timestamp_millis(), id: last.id };
+    let after = MediaCursor {
+        captured_at_ms: last.captured_at.timestamp_millis(),
+        id: last.id,
+    };
     let page2 = store
-        .list_media(alice.id, &MediaQuery { limit: 10, after: Some(after), ..Default::default() })
+        .list_media(
+            alice.id,
+            &MediaQuery {
+                limit: 10,
+                after: Some(after),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(page2.len(), 3);
     assert!(page2.iter().all(|m| m.captured_at < last.captured_at));
-    let videos = MediaQuery { limit: 10, kind: Some(MediaKind::Video), ..Default::default() };
-    assert!(store.list_media(alice.id, &videos).await.unwrap().is_empty());
+    let videos = MediaQuery {
+        limit: 10,
+        kind: Some(MediaKind::Video),
+        ..Default::default()
+    };
+    assert!(
+        store
+            .list_media(alice.id, &videos)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let july_2_3 = MediaQuery {
         limit: 10,
         from: Utc.with_ymd_and_hms(2024, 7, 2, 0, 0, 0).single(),
         to: Utc.with_ymd_and_hms(2024, 7, 4, 0, 0, 0).single(),
         ..Default::default()
     };
-    assert_eq!(store.list_media(alice.id, &july_2_3).await.unwrap().len(), 2);
-    assert!(store.list_media(bob.id, &MediaQuery { limit: 10, ..Default::default() }).await.unwrap().is_empty());
+    assert_eq!(
+        store.list_media(alice.id, &july_2_3).await.unwrap().len(),
+        2
+    );
+    assert!(
+        store
+            .list_media(
+                bob.id,
+                &MediaQuery {
+                    limit: 10,
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Processing updates and deletion are scoped too.
     let failed = ProcessingUpdate::failed("not a video");
-    assert!(store.update_media(bob.id, media_id, &failed, &[]).await.unwrap().is_none());
-    let updated = store.update_media(alice.id, media_id, &failed, &[]).await.unwrap().unwrap();
+    assert!(
+        store
+            .update_media(bob.id, media_id, &failed, &[])
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let updated = store
+        .update_media(alice.id, media_id, &failed, &[])
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(updated.status, MediaStatus::Failed);
     assert_eq!(updated.failure_reason.as_deref(), Some("not a video"));
-    assert!(store.delete_media(bob.id, media_id, &[]).await.unwrap().is_none());
-    assert!(store.delete_media(alice.id, media_id, &[]).await.unwrap().is_some());
+    assert!(
+        store
+            .delete_media(bob.id, media_id, &[])
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .delete_media(alice.id, media_id, &[])
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert!(store.media(alice.id, media_id).await.unwrap().is_none());
     assert!(store.upload(alice.id, first.id).await.unwrap().is_none());
 }
@@ -172,13 +313,28 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
 /// because events are written with the data.
 pub async fn bus_suite<S: MetadataStore + EventBus>(store: &S) {
     let consumer = format!("suite-{}", UserId::new_random());
-    store.subscribe(&consumer, &[Topic::MediaUploaded]).await.unwrap();
-    store.subscribe(&consumer, &[Topic::MediaUploaded]).await.unwrap();
+    store
+        .subscribe(&consumer, &[Topic::MediaUploaded])
+        .await
+        .unwrap();
+    store
+        .subscribe(&consumer, &[Topic::MediaUploaded])
+        .await
+        .unwrap();
     let alice = user(&format!("bus-{}@example.com", UserId::new_random()));
     store.create_user(&alice).await.unwrap();
     let item = media(alice.id, 5);
-    store.commit_media(&item, None, &[uploaded(&item)]).await.unwrap();
-    store.publish(&[NewEvent::media(Topic::MediaReady, &MediaEvent::new(alice.id, item.id, "x"))]).await.unwrap();
+    store
+        .commit_media(&item, None, &[uploaded(&item)])
+        .await
+        .unwrap();
+    store
+        .publish(&[NewEvent::media(
+            Topic::MediaReady,
+            &MediaEvent::new(alice.id, item.id, "x"),
+        )])
+        .await
+        .unwrap();
 
     let lease = Duration::from_millis(300);
     let claimed = store.claim(&consumer, 10, lease).await.unwrap();
@@ -187,7 +343,10 @@ pub async fn bus_suite<S: MetadataStore + EventBus>(store: &S) {
     assert_eq!(delivery.topic, Topic::MediaUploaded);
     assert_eq!(delivery.attempts, 1);
     assert_eq!(delivery.payload["media_id"], item.id.to_string());
-    assert!(store.claim(&consumer, 10, lease).await.unwrap().is_empty(), "leased");
+    assert!(
+        store.claim(&consumer, 10, lease).await.unwrap().is_empty(),
+        "leased"
+    );
 
     // An expired lease is redelivered with the attempt counted.
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -196,22 +355,37 @@ pub async fn bus_suite<S: MetadataStore + EventBus>(store: &S) {
     assert_eq!(again[0].attempts, 2);
 
     // Retry later: not due now.
-    store.retry(&again[0], "busy", Utc::now() + Days::seconds(60)).await.unwrap();
+    store
+        .retry(&again[0], "busy", Utc::now() + Days::seconds(60))
+        .await
+        .unwrap();
     assert!(store.claim(&consumer, 10, lease).await.unwrap().is_empty());
     store.retry(&again[0], "busy", Utc::now()).await.unwrap();
     let third = store.claim(&consumer, 10, lease).await.unwrap();
     assert_eq!(third.len(), 1);
 
     store.dead_letter(&third[0], "gave up: boom").await.unwrap();
-    assert!(store.claim(&consumer, 10, Duration::ZERO).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim(&consumer, 10, Duration::ZERO)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let dead = store.dead_letters(100).await.unwrap();
-    let ours = dead.iter().find(|d| d.consumer == consumer).expect("listed");
+    let ours = dead
+        .iter()
+        .find(|d| d.consumer == consumer)
+        .expect("listed");
     assert_eq!(ours.last_error.as_deref(), Some("gave up: boom"));
     assert_eq!(ours.attempts, 3);
 
     // Acknowledged deliveries are gone for good.
     let other = media(alice.id, 6);
-    store.commit_media(&other, None, &[uploaded(&other)]).await.unwrap();
+    store
+        .commit_media(&other, None, &[uploaded(&other)])
+        .await
+        .unwrap();
     let fresh = store.claim(&consumer, 10, lease).await.unwrap();
     assert_eq!(fresh.len(), 1);
     store.ack(&fresh[0]).await.unwrap();
@@ -223,11 +397,20 @@ pub async fn bus_suite<S: MetadataStore + EventBus>(store: &S) {
 pub async fn blob_suite(blobs: &dyn BlobStore) {
     let prefix = format!("processed/{}/m1/", UserId::new_random());
     let key = format!("{prefix}thumb.jpg");
-    blobs.put_bytes(&key, bytes::Bytes::from_static(b"0123456789")).await.unwrap();
+    blobs
+        .put_bytes(&key, bytes::Bytes::from_static(b"0123456789"))
+        .await
+        .unwrap();
     assert_eq!(blobs.size(&key).await.unwrap(), Some(10));
 
     let mut whole = Vec::new();
-    blobs.open(&key, None).await.unwrap().read_to_end(&mut whole).await.unwrap();
+    blobs
+        .open(&key, None)
+        .await
+        .unwrap()
+        .read_to_end(&mut whole)
+        .await
+        .unwrap();
     assert_eq!(whole, b"0123456789");
     let mut part = Vec::new();
     blobs
@@ -248,16 +431,25 @@ pub async fn blob_suite(blobs: &dyn BlobStore) {
     let copy = dir.path().join("copy.bin");
     blobs.download_to(&second, &copy).await.unwrap();
     assert_eq!(std::fs::read(&copy).unwrap(), b"abc");
-    assert_eq!(blobs.list(&prefix).await.unwrap(), vec![second.clone(), key.clone()]);
+    assert_eq!(
+        blobs.list(&prefix).await.unwrap(),
+        vec![second.clone(), key.clone()]
+    );
 
     blobs.delete(&key).await.unwrap();
     blobs.delete(&key).await.unwrap();
     assert_eq!(blobs.size(&key).await.unwrap(), None);
-    assert!(matches!(blobs.open(&key, None).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        blobs.open(&key, None).await,
+        Err(StoreError::NotFound)
+    ));
     blobs.delete_prefix(&prefix).await.unwrap();
     assert!(blobs.list(&prefix).await.unwrap().is_empty());
 
     for hostile in ["../etc/passwd", "/abs", "a//b", "a/./b"] {
-        assert!(matches!(blobs.size(hostile).await, Err(StoreError::InvalidKey(_))), "{hostile}");
+        assert!(
+            matches!(blobs.size(hostile).await, Err(StoreError::InvalidKey(_))),
+            "{hostile}"
+        );
     }
 }

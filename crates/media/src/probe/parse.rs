@@ -252,7 +252,10 @@ mod tests {
             camera_name(Some("Canon"), Some("Canon EOS R5")).as_deref(),
             Some("Canon EOS R5")
         );
-        assert_eq!(camera_name(None, Some("Pixel 8")).as_deref(), Some("Pixel 8"));
+        assert_eq!(
+            camera_name(None, Some("Pixel 8")).as_deref(),
+            Some("Pixel 8")
+        );
         assert_eq!(camera_name(Some(" "), None), None);
     }
 

@@ -50,6 +50,8 @@ CREATE TABLE media (
     filename       TEXT,
     device_id      TEXT,
     captured_at    INTEGER NOT NULL,
+    -- 1 when the client said when it was taken; otherwise the file's own time may replace it.
+    captured_at_from_client INTEGER NOT NULL DEFAULT 0,
     lat            REAL,
     lon            REAL,
     size_bytes     INTEGER NOT NULL,

@@ -31,7 +31,9 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 fn place_file(source: &Path, dest: &Path) -> std::io::Result<u64> {
-    let parent = dest.parent().ok_or_else(|| std::io::Error::other("blob path has no parent"))?;
+    let parent = dest
+        .parent()
+        .ok_or_else(|| std::io::Error::other("blob path has no parent"))?;
     std::fs::create_dir_all(parent)?;
     let file = std::fs::File::open(source)?;
     file.sync_all()?;
@@ -58,15 +60,19 @@ impl BlobStore for LocalFsBlobStore {
     async fn put_file(&self, key: &str, source: &Path) -> Result<u64> {
         let dest = self.path(key)?;
         let source = source.to_path_buf();
-        Ok(tokio::task::spawn_blocking(move || place_file(&source, &dest))
-            .await
-            .map_err(std::io::Error::other)??)
+        Ok(
+            tokio::task::spawn_blocking(move || place_file(&source, &dest))
+                .await
+                .map_err(std::io::Error::other)??,
+        )
     }
 
     async fn put_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<()> {
         let dest = self.path(key)?;
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            let parent = dest.parent().ok_or_else(|| std::io::Error::other("no parent"))?;
+            let parent = dest
+                .parent()
+                .ok_or_else(|| std::io::Error::other("no parent"))?;
             std::fs::create_dir_all(parent)?;
             let tmp = dest.with_extension("incoming");
             std::fs::write(&tmp, &bytes)?;
@@ -120,7 +126,9 @@ impl BlobStore for LocalFsBlobStore {
     }
 
     async fn delete_prefix(&self, prefix: &str) -> Result<()> {
-        let dir = self.root.join(checked_prefix(prefix)?.trim_end_matches('/'));
+        let dir = self
+            .root
+            .join(checked_prefix(prefix)?.trim_end_matches('/'));
         match tokio::fs::remove_dir_all(&dir).await {
             Err(e) if e.kind() != ErrorKind::NotFound => Err(e.into()),
             _ => Ok(()),

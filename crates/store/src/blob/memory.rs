@@ -22,7 +22,10 @@ impl MemoryBlobStore {
 
     fn insert(&self, key: &str, bytes: Bytes) -> Result<()> {
         let key = checked(key)?.to_string();
-        self.blobs.lock().map_err(|_| poisoned())?.insert(key, bytes);
+        self.blobs
+            .lock()
+            .map_err(|_| poisoned())?
+            .insert(key, bytes);
         Ok(())
     }
 }

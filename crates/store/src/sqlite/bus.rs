@@ -11,15 +11,20 @@ use sqlx::{Row, Sqlite, Transaction};
 use std::time::Duration;
 
 /// Writes events and their deliveries inside the caller's transaction.
-pub(super) async fn insert_events(tx: &mut Transaction<'_, Sqlite>, events: &[NewEvent]) -> Result<()> {
+pub(super) async fn insert_events(
+    tx: &mut Transaction<'_, Sqlite>,
+    events: &[NewEvent],
+) -> Result<()> {
     let now = millis(Utc::now());
     for event in events {
-        let (id,): (i64,) = sqlx::query_as("INSERT INTO outbox (topic, payload, created_at) VALUES (?, ?, ?) RETURNING id")
-            .bind(event.topic.as_str())
-            .bind(event.payload.to_string())
-            .bind(now)
-            .fetch_one(&mut **tx)
-            .await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO outbox (topic, payload, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(event.topic.as_str())
+        .bind(event.payload.to_string())
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
         sqlx::query(
             "INSERT INTO deliveries (event_id, consumer, available_at) \
              SELECT ?, consumer, ? FROM subscriptions WHERE topic = ?",
@@ -41,11 +46,13 @@ fn lease_end(lease: Duration) -> i64 {
 impl EventBus for SqliteStore {
     async fn subscribe(&self, consumer: &str, topics: &[Topic]) -> Result<()> {
         for topic in topics {
-            sqlx::query("INSERT INTO subscriptions (consumer, topic) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                .bind(consumer)
-                .bind(topic.as_str())
-                .execute(&self.pool)
-                .await?;
+            sqlx::query(
+                "INSERT INTO subscriptions (consumer, topic) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(consumer)
+            .bind(topic.as_str())
+            .execute(&self.pool)
+            .await?;
         }
         Ok(())
     }
@@ -75,15 +82,18 @@ impl EventBus for SqliteStore {
         for row in claimed {
             let event_id: i64 = row.try_get("event_id")?;
             let attempts: i64 = row.try_get("attempts")?;
-            let (topic, payload): (String, String) = sqlx::query_as("SELECT topic, payload FROM outbox WHERE id = ?")
-                .bind(event_id)
-                .fetch_one(&self.pool)
-                .await?;
+            let (topic, payload): (String, String) =
+                sqlx::query_as("SELECT topic, payload FROM outbox WHERE id = ?")
+                    .bind(event_id)
+                    .fetch_one(&self.pool)
+                    .await?;
             deliveries.push(Delivery {
                 event_id,
                 consumer: consumer.to_string(),
-                topic: Topic::parse(&topic).ok_or_else(|| StoreError::Corrupt(format!("topic {topic:?}")))?,
-                payload: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                topic: Topic::parse(&topic)
+                    .ok_or_else(|| StoreError::Corrupt(format!("topic {topic:?}")))?,
+                payload: serde_json::from_str(&payload)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 attempts: attempts as u32,
             });
         }
@@ -161,9 +171,10 @@ impl EventBus for SqliteStore {
     }
 
     async fn backlog(&self) -> Result<u64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")
-            .fetch_one(&self.pool)
-            .await?;
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(n as u64)
     }
 }

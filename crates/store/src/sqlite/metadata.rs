@@ -9,7 +9,7 @@ use sightline_core::event::NewEvent;
 use sightline_core::{DeviceId, MediaId, UploadId, UserId};
 
 const MEDIA_COLUMNS: &str = "user_id, id, kind, status, failure_reason, filename, device_id, captured_at, \
-     lat, lon, size_bytes, raw_key, facts, thumbnail_key, preview_key, rendition_key, created_at, updated_at";
+     captured_at_from_client, lat, lon, size_bytes, raw_key, facts, thumbnail_key, preview_key, rendition_key, created_at, updated_at";
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
@@ -55,24 +55,38 @@ impl MetadataStore for SqliteStore {
         row.as_ref().map(rows::user).transpose()
     }
 
-    async fn insert_refresh_token(&self, token_hash: &str, user: UserId, expires_at: DateTime<Utc>) -> Result<()> {
-        sqlx::query("INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)")
-            .bind(token_hash)
-            .bind(user.to_string())
-            .bind(millis(expires_at))
-            .execute(&self.pool)
-            .await?;
+    async fn insert_refresh_token(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(user.to_string())
+        .bind(millis(expires_at))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
-    async fn take_refresh_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<UserId>> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("DELETE FROM refresh_tokens WHERE token_hash = ? RETURNING user_id, expires_at")
-                .bind(token_hash)
-                .fetch_optional(&self.pool)
-                .await?;
+    async fn take_refresh_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserId>> {
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "DELETE FROM refresh_tokens WHERE token_hash = ? RETURNING user_id, expires_at",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
         match row {
-            Some((user, expires)) if expires > millis(now) => Ok(Some(rows::parse(&user, "user id")?)),
+            Some((user, expires)) if expires > millis(now) => {
+                Ok(Some(rows::parse(&user, "user id")?))
+            }
             _ => Ok(None),
         }
     }
@@ -116,7 +130,12 @@ impl MetadataStore for SqliteStore {
             .collect()
     }
 
-    async fn report_device(&self, user: UserId, id: DeviceId, report: &DeviceReport) -> Result<Option<Device>> {
+    async fn report_device(
+        &self,
+        user: UserId,
+        id: DeviceId,
+        report: &DeviceReport,
+    ) -> Result<Option<Device>> {
         let row = sqlx::query(
             "UPDATE devices SET firmware_version = COALESCE(?, firmware_version), \
              battery_level = COALESCE(?, battery_level), connectivity = COALESCE(?, connectivity), \
@@ -194,11 +213,12 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn delete_upload(&self, user: UserId, id: UploadId) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM uploads WHERE user_id = ? AND id = ? AND completed = 0")
-            .bind(user.to_string())
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("DELETE FROM uploads WHERE user_id = ? AND id = ? AND completed = 0")
+                .bind(user.to_string())
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -213,10 +233,15 @@ impl MetadataStore for SqliteStore {
             .collect()
     }
 
-    async fn commit_media(&self, media: &Media, upload: Option<UploadId>, events: &[NewEvent]) -> Result<CommitOutcome> {
+    async fn commit_media(
+        &self,
+        media: &Media,
+        upload: Option<UploadId>,
+        events: &[NewEvent],
+    ) -> Result<CommitOutcome> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(&format!(
-            "INSERT INTO media ({MEDIA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+            "INSERT INTO media ({MEDIA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (user_id, id) DO NOTHING"
         ))
         .bind(media.user_id.to_string())
@@ -227,6 +252,7 @@ impl MetadataStore for SqliteStore {
         .bind(&media.filename)
         .bind(media.device_id.map(|d| d.to_string()))
         .bind(millis(media.captured_at))
+        .bind(media.captured_at_from_client)
         .bind(media.location.map(|l| l.lat))
         .bind(media.location.map(|l| l.lon))
         .bind(media.size_bytes as i64)
@@ -329,7 +355,12 @@ impl MetadataStore for SqliteStore {
         rows::media(&row).map(Some)
     }
 
-    async fn delete_media(&self, user: UserId, id: MediaId, events: &[NewEvent]) -> Result<Option<Media>> {
+    async fn delete_media(
+        &self,
+        user: UserId,
+        id: MediaId,
+        events: &[NewEvent],
+    ) -> Result<Option<Media>> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query("DELETE FROM media WHERE user_id = ? AND id = ? RETURNING *")
             .bind(user.to_string())

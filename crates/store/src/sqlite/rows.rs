@@ -9,11 +9,13 @@ use sqlx::sqlite::SqliteRow;
 use std::str::FromStr;
 
 pub(super) fn time(ms: i64) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt(format!("timestamp {ms}")))
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| StoreError::Corrupt(format!("timestamp {ms}")))
 }
 
 pub(super) fn parse<T: FromStr>(text: &str, what: &str) -> Result<T> {
-    text.parse().map_err(|_| StoreError::Corrupt(format!("{what} {text:?}")))
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{what} {text:?}")))
 }
 
 fn opt_parse<T: FromStr>(text: Option<String>, what: &str) -> Result<Option<T>> {
@@ -44,7 +46,10 @@ pub(super) fn device(row: &SqliteRow) -> Result<Device> {
             .try_get::<Option<i64>, _>("battery_level")?
             .map(|b| b.clamp(0, 100) as u8),
         connectivity: opt_parse(row.try_get("connectivity")?, "connectivity")?,
-        last_sync_at: row.try_get::<Option<i64>, _>("last_sync_at")?.map(time).transpose()?,
+        last_sync_at: row
+            .try_get::<Option<i64>, _>("last_sync_at")?
+            .map(time)
+            .transpose()?,
         created_at: time(row.try_get("created_at")?)?,
     })
 }
@@ -63,8 +68,13 @@ pub(super) fn upload(row: &SqliteRow) -> Result<Upload> {
 }
 
 pub(super) fn media(row: &SqliteRow) -> Result<Media> {
-    let location = match (row.try_get::<Option<f64>, _>("lat")?, row.try_get::<Option<f64>, _>("lon")?) {
-        (Some(lat), Some(lon)) => Some(GeoPoint::new(lat, lon).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+    let location = match (
+        row.try_get::<Option<f64>, _>("lat")?,
+        row.try_get::<Option<f64>, _>("lon")?,
+    ) {
+        (Some(lat), Some(lon)) => {
+            Some(GeoPoint::new(lat, lon).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        }
         _ => None,
     };
     Ok(Media {
@@ -76,6 +86,7 @@ pub(super) fn media(row: &SqliteRow) -> Result<Media> {
         filename: row.try_get("filename")?,
         device_id: opt_parse(row.try_get("device_id")?, "device id")?,
         captured_at: time(row.try_get("captured_at")?)?,
+        captured_at_from_client: row.try_get::<i64, _>("captured_at_from_client")? != 0,
         location,
         size_bytes: row.try_get::<i64, _>("size_bytes")? as u64,
         raw_key: row.try_get("raw_key")?,

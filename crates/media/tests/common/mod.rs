@@ -1,0 +1,154 @@
+//! Helpers for the tests that run the real ffmpeg/ffprobe on real files.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+pub const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A file of Debian `opencv-doc` (see DESIGN.md "Test media").
+pub fn data(name: &str) -> PathBuf {
+    let path = Path::new("/usr/share/doc/opencv-doc/examples/data").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: install the Debian package opencv-doc",
+        path.display()
+    );
+    path
+}
+
+/// Runs ffmpeg to make a synthetic input; panics with its stderr on failure.
+pub fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("ffmpeg runs (apt-get install ffmpeg)");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `ffprobe -v error -print_format json ARGS… FILE`, parsed.
+pub fn ffprobe(path: &Path, args: &[&str]) -> Value {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-print_format", "json"])
+        .args(args)
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    assert!(
+        out.status.success(),
+        "ffprobe failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("ffprobe prints JSON")
+}
+
+/// (width, height) of the first video stream.
+pub fn picture_size(path: &Path) -> (u64, u64) {
+    let v = ffprobe(path, &["-show_streams", "-select_streams", "v:0"]);
+    let s = &v["streams"][0];
+    (
+        s["width"].as_u64().expect("width"),
+        s["height"].as_u64().expect("height"),
+    )
+}
+
+/// A test clip: `testsrc2` video (and a `sine` tone when `audio`), H.264 in MP4.
+pub fn make_clip(dir: &Path, name: &str, size: &str, rate: u32, secs: u32, audio: bool) -> PathBuf {
+    let out = dir.join(name);
+    let video = format!("testsrc2=size={size}:rate={rate}");
+    let secs = secs.to_string();
+    let mut args = vec!["-f", "lavfi", "-i", &video];
+    if audio {
+        args.extend(["-f", "lavfi", "-i", "sine=sample_rate=44100"]);
+    }
+    let out_str = out.to_str().expect("utf-8 temp path");
+    args.extend(["-t", &secs, "-c:v", "libx264", "-preset", "ultrafast"]);
+    args.extend(["-pix_fmt", "yuv420p", "-c:a", "aac", out_str]);
+    ffmpeg(&args);
+    out
+}
+
+/// A copy of `jpeg` with an EXIF APP1 segment made from `fields` inserted after SOI.
+pub fn with_exif(jpeg: &[u8], fields: &[exif::Field]) -> Vec<u8> {
+    let mut writer = exif::experimental::Writer::new();
+    for field in fields {
+        writer.push_field(field);
+    }
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    writer.write(&mut tiff, false).expect("exif serialises");
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(tiff.into_inner());
+    let len = u16::try_from(app1.len() + 2).expect("exif fits one segment");
+    assert_eq!(&jpeg[..2], &[0xFF, 0xD8], "input is a JPEG");
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(len.to_be_bytes());
+    out.extend(app1);
+    out.extend(&jpeg[2..]);
+    out
+}
+
+pub fn ascii(tag: exif::Tag, text: &str) -> exif::Field {
+    exif::Field {
+        tag,
+        ifd_num: exif::In::PRIMARY,
+        value: exif::Value::Ascii(vec![text.as_bytes().to_vec()]),
+    }
+}
+
+pub fn dms(tag: exif::Tag, deg: u32, min: u32, sec_hundredths: u32) -> exif::Field {
+    let r = |num, denom| exif::Rational { num, denom };
+    exif::Field {
+        tag,
+        ifd_num: exif::In::PRIMARY,
+        value: exif::Value::Rational(vec![r(deg, 1), r(min, 1), r(sec_hundredths, 100)]),
+    }
+}
+
+/// messi5.jpg with EXIF: orientation 6 (turn 90° clockwise), Paris, 2024-07-14 12:00 +02:00.
+pub fn exif_photo(dir: &Path) -> PathBuf {
+    use exif::Tag;
+    let jpeg = std::fs::read(data("messi5.jpg")).expect("read messi5.jpg");
+    let fields = [
+        exif::Field {
+            tag: Tag::Orientation,
+            ifd_num: exif::In::PRIMARY,
+            value: exif::Value::Short(vec![6]),
+        },
+        ascii(Tag::Make, "Canon"),
+        ascii(Tag::Model, "Canon EOS R5"),
+        ascii(Tag::DateTimeOriginal, "2024:07:14 12:00:00"),
+        ascii(Tag::OffsetTimeOriginal, "+02:00"),
+        ascii(Tag::GPSLatitudeRef, "N"),
+        dms(Tag::GPSLatitude, 48, 51, 3024),
+        ascii(Tag::GPSLongitudeRef, "E"),
+        dms(Tag::GPSLongitude, 2, 17, 4020),
+    ];
+    let path = dir.join("paris.jpg");
+    std::fs::write(&path, with_exif(&jpeg, &fields)).expect("write photo");
+    path
+}
+
+/// A 1 s 640×360 clip whose display matrix says "turn 90° clockwise", like a phone's portrait
+/// recording. (ffmpeg 5.1 writes `rotate=N` as a counter-clockwise matrix, hence 270.)
+pub fn portrait_phone_clip(dir: &Path) -> PathBuf {
+    let plain = make_clip(dir, "plain.mp4", "640x360", 30, 1, true);
+    let out = dir.join("portrait.mp4");
+    ffmpeg(&[
+        "-i",
+        plain.to_str().expect("utf-8"),
+        "-c",
+        "copy",
+        "-metadata:s:v:0",
+        "rotate=270",
+        out.to_str().expect("utf-8"),
+    ]);
+    out
+}

@@ -1,0 +1,196 @@
+//! The library: list with cursor pagination and filters, one item with signed URLs, delete.
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::routes::RequestId;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sightline_core::MediaId;
+use sightline_core::blob_key;
+use sightline_core::event::{MediaEvent, NewEvent, Topic};
+use sightline_core::geo::GeoPoint;
+use sightline_core::media::{MediaFacts, MediaKind, MediaStatus};
+use sightline_store::model::{Media, MediaCursor, MediaQuery};
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    kind: Option<String>,
+    status: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct MediaView {
+    id: MediaId,
+    kind: MediaKind,
+    status: MediaStatus,
+    failure_reason: Option<String>,
+    filename: Option<String>,
+    device_id: Option<sightline_core::DeviceId>,
+    captured_at: DateTime<Utc>,
+    location: Option<GeoPoint>,
+    size_bytes: u64,
+    facts: Option<MediaFacts>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    urls: Value,
+}
+
+fn view(state: &AppState, media: Media) -> MediaView {
+    // Derived files are only linked once the item is ready: nothing half-made is served.
+    let ready = media.status == MediaStatus::Ready;
+    let link = |key: &Option<String>| key.as_ref().filter(|_| ready).map(|k| state.signed_url(k));
+    let urls = json!({
+        "original": state.signed_url(&media.raw_key),
+        "thumbnail": link(&media.thumbnail_key),
+        "preview": link(&media.preview_key),
+        "rendition": link(&media.rendition_key),
+    });
+    MediaView {
+        id: media.id,
+        kind: media.kind,
+        status: media.status,
+        failure_reason: media.failure_reason,
+        filename: media.filename,
+        device_id: media.device_id,
+        captured_at: media.captured_at,
+        location: media.location,
+        size_bytes: media.size_bytes,
+        facts: media.facts,
+        created_at: media.created_at,
+        updated_at: media.updated_at,
+        urls,
+    }
+}
+
+fn encode_cursor(media: &Media) -> String {
+    URL_SAFE_NO_PAD.encode(format!(
+        "{}:{}",
+        media.captured_at.timestamp_millis(),
+        media.id
+    ))
+}
+
+fn decode_cursor(text: &str) -> ApiResult<MediaCursor> {
+    let bad = || ApiError::BadRequest("cursor is not one this server issued".into());
+    let raw = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
+    let raw = String::from_utf8(raw).map_err(|_| bad())?;
+    let (ms, id) = raw.split_once(':').ok_or_else(bad)?;
+    Ok(MediaCursor {
+        captured_at_ms: ms.parse().map_err(|_| bad())?,
+        id: MediaId::parse(id).map_err(|_| bad())?,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(params) = params?;
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::BadRequest("limit must be 1 to 500".into()));
+    }
+    let query =
+        MediaQuery {
+            from: params.from,
+            to: params.to,
+            kind: params.kind.map(|k| k.parse()).transpose().map_err(
+                |e: sightline_core::media::InvalidEnum| ApiError::BadRequest(e.to_string()),
+            )?,
+            status: params.status.map(|s| s.parse()).transpose().map_err(
+                |e: sightline_core::media::InvalidEnum| ApiError::BadRequest(e.to_string()),
+            )?,
+            after: params.cursor.as_deref().map(decode_cursor).transpose()?,
+            limit: limit + 1,
+        };
+    let mut items = state
+        .backends
+        .metadata
+        .list_media(caller.user_id, &query)
+        .await?;
+    let next_cursor = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(encode_cursor)
+    } else {
+        None
+    };
+    let items: Vec<MediaView> = items.into_iter().map(|m| view(&state, m)).collect();
+    Ok(Json(json!({ "items": items, "next_cursor": next_cursor })))
+}
+
+fn parse_id(id: &str) -> ApiResult<MediaId> {
+    MediaId::parse(id).map_err(|_| ApiError::NotFound)
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MediaView>> {
+    let media = state
+        .backends
+        .metadata
+        .media(caller.user_id, parse_id(&id)?)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(view(&state, media)))
+}
+
+/// Removes the row, then the original and every derived file. The `media.deleted` event lets
+/// the cleanup consumer finish the blob removal if this process dies in between.
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = parse_id(&id)?;
+    let event = NewEvent::media(
+        Topic::MediaDeleted,
+        &MediaEvent::new(caller.user_id, id, request_id.0),
+    );
+    let media = state
+        .backends
+        .metadata
+        .delete_media(caller.user_id, id, &[event])
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    remove_blobs(&state, &media).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn remove_blobs(state: &AppState, media: &Media) -> ApiResult<()> {
+    let blobs = &state.backends.blobs;
+    blobs.delete(&media.raw_key).await?;
+    blobs
+        .delete_prefix(&blob_key::processed_prefix(media.user_id, media.id))
+        .await?;
+    Ok(())
+}
+
+/// Jobs that gave up, for the caller's own media.
+pub async fn dead_letters(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    let own = caller.user_id.to_string();
+    let letters: Vec<_> = state
+        .backends
+        .bus
+        .dead_letters(500)
+        .await?
+        .into_iter()
+        .filter(|d| d.payload.get("user_id").and_then(Value::as_str) == Some(own.as_str()))
+        .collect();
+    Ok(Json(json!({ "dead_letters": letters })))
+}

@@ -1,0 +1,122 @@
+//! HTTP routes, one file per resource, wired here.
+
+mod auth;
+mod devices;
+mod files;
+mod health;
+mod media;
+mod oneshot;
+pub mod uploads;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use sightline_core::DeviceId;
+use std::convert::Infallible;
+
+pub fn router(state: AppState) -> Router {
+    let oneshot_limit = DefaultBodyLimit::max(state.config.uploads.max_oneshot_size as usize);
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api/v1/auth/register", post(auth::register))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/refresh", post(auth::refresh))
+        .route("/api/v1/devices", post(devices::create).get(devices::list))
+        .route(
+            "/api/v1/devices/{id}",
+            get(devices::get)
+                .patch(devices::report)
+                .delete(devices::delete),
+        )
+        .route(
+            "/api/v1/uploads",
+            post(uploads::create)
+                .options(uploads::options)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/api/v1/uploads/{id}",
+            axum::routing::head(uploads::head)
+                .patch(uploads::patch)
+                .delete(uploads::terminate)
+                .options(uploads::options)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/api/v1/device/photos",
+            post(oneshot::device_photo).layer(oneshot_limit),
+        )
+        .route(
+            "/api/v1/device/videos",
+            post(oneshot::device_video).layer(oneshot_limit),
+        )
+        .route(
+            "/api/v1/videos/upload",
+            post(oneshot::video_upload).layer(oneshot_limit),
+        )
+        .route("/api/v1/media", get(media::list))
+        .route("/api/v1/media/{id}", get(media::get).delete(media::delete))
+        .route("/api/v1/files/{*key}", get(files::get))
+        .route("/api/v1/jobs/dead-letters", get(media::dead_letters))
+        .with_state(state)
+}
+
+/// The request's correlation id: the client's `X-Request-Id` when sane, else a fresh one.
+pub struct RequestId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let given = header_str(&parts.headers, "X-Request-Id").filter(|v| {
+            v.len() <= 64
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        });
+        Ok(Self(
+            given
+                .map(str::to_string)
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        ))
+    }
+}
+
+pub fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// The device an upload comes from: the calling device, or one the user names, which must be
+/// theirs.
+pub async fn resolve_device(
+    state: &AppState,
+    caller: Caller,
+    named: Option<DeviceId>,
+) -> ApiResult<Option<DeviceId>> {
+    match (caller.device_id, named) {
+        (Some(own), Some(named)) if own != named => Err(ApiError::Forbidden(
+            "a device may only upload as itself".into(),
+        )),
+        (Some(own), _) => Ok(Some(own)),
+        (None, Some(named)) => match state
+            .backends
+            .metadata
+            .device(caller.user_id, named)
+            .await?
+        {
+            Some(device) => Ok(Some(device.id)),
+            None => Err(ApiError::BadRequest(format!(
+                "device_id {named} is not one of your devices"
+            ))),
+        },
+        (None, None) => Ok(None),
+    }
+}

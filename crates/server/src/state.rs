@@ -1,0 +1,34 @@
+use crate::auth::tokens::Keys;
+use crate::config::Config;
+use crate::locks::KeyedLocks;
+use sightline_media::Tools;
+use sightline_store::Backends;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub backends: Backends,
+    pub keys: Arc<Keys>,
+    /// One PATCH at a time per upload; one commit at a time per media id.
+    pub locks: Arc<KeyedLocks>,
+    pub tools: Arc<Tools>,
+    /// Rung after events are written, so idle workers start at once instead of at the next poll.
+    pub wake: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    pub fn now_secs() -> u64 {
+        chrono::Utc::now().timestamp().max(0) as u64
+    }
+
+    /// An absolute, signed, expiring URL for a blob.
+    pub fn signed_url(&self, key: &str) -> String {
+        let expires = Self::now_secs() + self.config.auth.signed_url_secs;
+        format!(
+            "{}/api/v1/files/{key}?{}",
+            self.config.public_url(),
+            self.keys.sign_blob(key, expires)
+        )
+    }
+}

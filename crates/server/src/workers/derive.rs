@@ -1,0 +1,103 @@
+//! `media.probed` → thumbnail, preview and (videos) the normalised rendition → `ready` and
+//! `media.ready`. Derived files are only linked once the row says ready.
+
+use super::probe::mark_failed;
+use super::runner::{Job, JobError};
+use super::{local_original, work_dir};
+use crate::state::AppState;
+use async_trait::async_trait;
+use sightline_core::blob_key::{self, DerivedFile};
+use sightline_core::event::{MediaEvent, NewEvent, Topic};
+use sightline_core::media::{MediaKind, MediaStatus};
+use sightline_media::MediaError;
+use sightline_store::model::ProcessingUpdate;
+
+pub struct DeriveJob;
+
+fn classify(e: MediaError) -> JobError {
+    if e.is_permanent() {
+        JobError::Permanent(e.to_string())
+    } else {
+        JobError::transient(e)
+    }
+}
+
+#[async_trait]
+impl Job for DeriveJob {
+    const CONSUMER: &'static str = "derive";
+    const TOPICS: &'static [Topic] = &[Topic::MediaProbed];
+
+    async fn handle(&self, state: &AppState, event: &MediaEvent) -> Result<(), JobError> {
+        let store = &state.backends.metadata;
+        let Some(media) = store
+            .media(event.user_id, event.media_id)
+            .await
+            .map_err(JobError::transient)?
+        else {
+            return Ok(());
+        };
+        if media.status != MediaStatus::Processing {
+            return Ok(());
+        }
+        let facts = media.facts.clone().unwrap_or_default();
+        let (original, _guard) = local_original(state, &media.raw_key).await?;
+        let work = work_dir(state)?;
+        let thumb = work.path().join(DerivedFile::Thumbnail.file_name());
+        let preview = work.path().join(DerivedFile::Preview.file_name());
+        state
+            .tools
+            .make_stills(&original, media.kind, &facts, &thumb, &preview)
+            .await
+            .map_err(classify)?;
+
+        let key = |file| blob_key::processed(media.user_id, media.id, file);
+        let blobs = &state.backends.blobs;
+        let mut update = ProcessingUpdate::status(MediaStatus::Ready);
+        blobs
+            .put_file(&key(DerivedFile::Thumbnail), &thumb)
+            .await
+            .map_err(JobError::transient)?;
+        update.thumbnail_key = Some(key(DerivedFile::Thumbnail));
+        blobs
+            .put_file(&key(DerivedFile::Preview), &preview)
+            .await
+            .map_err(JobError::transient)?;
+        update.preview_key = Some(key(DerivedFile::Preview));
+        if media.kind == MediaKind::Video {
+            let rendition = work.path().join(DerivedFile::Rendition.file_name());
+            state
+                .tools
+                .normalise(&original, &facts, &rendition)
+                .await
+                .map_err(classify)?;
+            blobs
+                .put_file(&key(DerivedFile::Rendition), &rendition)
+                .await
+                .map_err(JobError::transient)?;
+            update.rendition_key = Some(key(DerivedFile::Rendition));
+        }
+        let ready = NewEvent::media(Topic::MediaReady, event);
+        let updated = store
+            .update_media(media.user_id, media.id, &update, &[ready])
+            .await
+            .map_err(JobError::transient)?;
+        if updated.is_none() {
+            // Deleted while we worked: take our files with it.
+            blobs
+                .delete_prefix(&blob_key::processed_prefix(media.user_id, media.id))
+                .await
+                .map_err(JobError::transient)?;
+        }
+        state.wake.notify_waiters();
+        Ok(())
+    }
+
+    async fn give_up(
+        &self,
+        state: &AppState,
+        event: &MediaEvent,
+        reason: &str,
+    ) -> Result<(), JobError> {
+        mark_failed(state, event, reason).await
+    }
+}

@@ -1,0 +1,92 @@
+//! `media.uploaded` → ffprobe (+ EXIF for photos) → facts on the row → `media.probed`.
+
+use super::local_original;
+use super::runner::{Job, JobError};
+use crate::state::AppState;
+use async_trait::async_trait;
+use sightline_core::event::{MediaEvent, NewEvent, Topic};
+use sightline_core::media::MediaStatus;
+use sightline_store::model::ProcessingUpdate;
+
+pub struct ProbeJob;
+
+#[async_trait]
+impl Job for ProbeJob {
+    const CONSUMER: &'static str = "probe";
+    const TOPICS: &'static [Topic] = &[Topic::MediaUploaded];
+
+    async fn handle(&self, state: &AppState, event: &MediaEvent) -> Result<(), JobError> {
+        let store = &state.backends.metadata;
+        let Some(media) = store
+            .media(event.user_id, event.media_id)
+            .await
+            .map_err(JobError::transient)?
+        else {
+            return Ok(()); // Deleted meanwhile.
+        };
+        if matches!(media.status, MediaStatus::Ready | MediaStatus::Failed) {
+            return Ok(()); // A redelivery after the work was done.
+        }
+        if media.status == MediaStatus::Pending {
+            store
+                .update_media(
+                    event.user_id,
+                    event.media_id,
+                    &ProcessingUpdate::status(MediaStatus::Processing),
+                    &[],
+                )
+                .await
+                .map_err(JobError::transient)?;
+        }
+        let (path, _guard) = local_original(state, &media.raw_key).await?;
+        let facts = state.tools.probe(&path, media.kind).await.map_err(|e| {
+            if e.is_permanent() {
+                JobError::Permanent(e.to_string())
+            } else {
+                JobError::transient(e)
+            }
+        })?;
+        let update = ProcessingUpdate {
+            // The file's own capture time wins over the upload time, never over the client's.
+            captured_at: facts.created_at.filter(|_| !media.captured_at_from_client),
+            location: facts.location.filter(|_| media.location.is_none()),
+            facts: Some(facts),
+            ..ProcessingUpdate::status(MediaStatus::Processing)
+        };
+        let next = NewEvent::media(Topic::MediaProbed, event);
+        store
+            .update_media(event.user_id, event.media_id, &update, &[next])
+            .await
+            .map_err(JobError::transient)?;
+        state.wake.notify_waiters();
+        Ok(())
+    }
+
+    async fn give_up(
+        &self,
+        state: &AppState,
+        event: &MediaEvent,
+        reason: &str,
+    ) -> Result<(), JobError> {
+        mark_failed(state, event, reason).await
+    }
+}
+
+pub(super) async fn mark_failed(
+    state: &AppState,
+    event: &MediaEvent,
+    reason: &str,
+) -> Result<(), JobError> {
+    state
+        .backends
+        .metadata
+        .update_media(
+            event.user_id,
+            event.media_id,
+            &ProcessingUpdate::failed(reason),
+            &[],
+        )
+        .await
+        .map_err(JobError::transient)?;
+    Ok(())
+}

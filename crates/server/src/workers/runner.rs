@@ -1,0 +1,166 @@
+//! The consumer loop: claim with a lease, heartbeat while working, ack, or retry with backoff,
+//! and dead-letter when attempts run out.
+
+use crate::state::AppState;
+use async_trait::async_trait;
+use chrono::Utc;
+use futures::future::join_all;
+use sightline_core::backoff::RetryPolicy;
+use sightline_core::event::{MediaEvent, Topic};
+use sightline_store::bus::Delivery;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The input is bad: the media item fails with this reason; retrying cannot help.
+    #[error("{0}")]
+    Permanent(String),
+    /// Something around the job failed (disk, database, a killed tool): retry later.
+    #[error("{0:#}")]
+    Transient(anyhow::Error),
+}
+
+impl JobError {
+    pub fn transient(e: impl Into<anyhow::Error>) -> Self {
+        Self::Transient(e.into())
+    }
+}
+
+#[async_trait]
+pub trait Job: Send + Sync + 'static {
+    const CONSUMER: &'static str;
+    const TOPICS: &'static [Topic];
+    async fn handle(&self, state: &AppState, event: &MediaEvent) -> Result<(), JobError>;
+    /// Called when the job fails for good (permanently or after its last attempt).
+    async fn give_up(
+        &self,
+        state: &AppState,
+        event: &MediaEvent,
+        reason: &str,
+    ) -> Result<(), JobError>;
+}
+
+pub async fn start<J: Job>(state: AppState, job: J) -> anyhow::Result<JoinHandle<()>> {
+    state.backends.bus.subscribe(J::CONSUMER, J::TOPICS).await?;
+    Ok(tokio::spawn(run(state, Arc::new(job))))
+}
+
+async fn run<J: Job>(state: AppState, job: Arc<J>) {
+    let config = &state.config.workers;
+    let lease = Duration::from_secs(config.lease_secs);
+    let poll = Duration::from_millis(config.poll_interval_ms.max(10));
+    loop {
+        let wake = state.wake.notified();
+        let claimed = match state
+            .backends
+            .bus
+            .claim(J::CONSUMER, config.concurrency as u32, lease)
+            .await
+        {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                tracing::warn!(consumer = J::CONSUMER, error = %e, "claim failed");
+                tokio::time::sleep(poll).await;
+                continue;
+            }
+        };
+        if claimed.is_empty() {
+            let _ = tokio::time::timeout(poll, wake).await;
+            continue;
+        }
+        join_all(
+            claimed
+                .into_iter()
+                .map(|d| process(&state, job.as_ref(), d, lease)),
+        )
+        .await;
+    }
+}
+
+async fn process<J: Job>(state: &AppState, job: &J, delivery: Delivery, lease: Duration) {
+    let bus = &state.backends.bus;
+    let event: MediaEvent = match serde_json::from_value(delivery.payload.clone()) {
+        Ok(event) => event,
+        Err(e) => {
+            let reason = format!("unreadable event payload: {e}");
+            if let Err(e) = bus.dead_letter(&delivery, &reason).await {
+                tracing::error!(error = %e, "could not dead-letter");
+            }
+            return;
+        }
+    };
+    let span = tracing::info_span!("job", consumer = J::CONSUMER, media_id = %event.media_id,
+        correlation_id = %event.correlation_id, attempt = delivery.attempts);
+    let _entered = span.enter();
+    let started = std::time::Instant::now();
+
+    // Heartbeat: keep the lease while the job runs, so a long transcode is not handed out twice,
+    // while a killed worker's lease still runs out quickly.
+    let heartbeat = async {
+        loop {
+            tokio::time::sleep(lease / 3).await;
+            if let Err(e) = bus.extend_lease(&delivery, lease).await {
+                tracing::warn!(error = %e, "lease extension failed");
+            }
+        }
+    };
+    let outcome = tokio::select! {
+        outcome = job.handle(state, &event) => outcome,
+        _ = heartbeat => unreachable!("heartbeat never ends"),
+    };
+    let policy = RetryPolicy {
+        base: Duration::from_secs(state.config.workers.retry_base_secs),
+        max: Duration::from_secs(600),
+        max_attempts: state.config.workers.max_attempts,
+    };
+    let result = match outcome {
+        Ok(()) => {
+            tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "job done"
+            );
+            bus.ack(&delivery).await
+        }
+        Err(JobError::Permanent(reason)) => {
+            tracing::info!(%reason, "job failed permanently");
+            match job.give_up(state, &event, &reason).await {
+                Ok(()) => bus.ack(&delivery).await,
+                Err(e) => retry(state, &delivery, &policy, &e.to_string()).await,
+            }
+        }
+        Err(JobError::Transient(e)) => {
+            let error = format!("{e:#}");
+            if policy.exhausted(delivery.attempts) {
+                tracing::error!(%error, "job gave up");
+                let reason = format!(
+                    "processing gave up after {} attempts: {error}",
+                    delivery.attempts
+                );
+                if let Err(e) = job.give_up(state, &event, &reason).await {
+                    tracing::error!(error = %e, "could not record the failure");
+                }
+                bus.dead_letter(&delivery, &error).await
+            } else {
+                tracing::warn!(%error, "job failed; will retry");
+                retry(state, &delivery, &policy, &error).await
+            }
+        }
+    };
+    if let Err(e) = result {
+        tracing::error!(error = %e, "could not record the job outcome; the lease will expire and it reruns");
+    }
+}
+
+async fn retry(
+    state: &AppState,
+    delivery: &Delivery,
+    policy: &RetryPolicy,
+    error: &str,
+) -> Result<(), sightline_store::StoreError> {
+    let delay = policy.delay_after(delivery.attempts, delivery.event_id as u64);
+    let at =
+        Utc::now() + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(60));
+    state.backends.bus.retry(delivery, error, at).await
+}
