@@ -79,14 +79,19 @@ impl TusClient {
     /// `base` is the server root, e.g. `https://sightline.example.org`; uploads go to
     /// `{base}/api/v1/uploads`. The token is a user access token or a device token.
     pub fn new(base: &str, token: impl Into<String>) -> Result<Self, ClientError> {
-        let bad = |reason: String| ClientError::BadUrl { url: base.to_string(), reason };
+        let bad = |reason: String| ClientError::BadUrl {
+            url: base.to_string(),
+            reason,
+        };
         // A trailing slash makes `join` keep any path prefix the server lives under.
         let base_url = Url::parse(&format!("{}/", base.trim().trim_end_matches('/')))
             .map_err(|e| bad(e.to_string()))?;
         if !matches!(base_url.scheme(), "http" | "https") {
             return Err(bad("scheme must be http or https".into()));
         }
-        let endpoint = base_url.join("api/v1/uploads").map_err(|e| bad(e.to_string()))?;
+        let endpoint = base_url
+            .join("api/v1/uploads")
+            .map_err(|e| bad(e.to_string()))?;
         // Without timeouts a dead connection would hang an upload forever; a read timeout
         // (not a total one) leaves slow uplinks time for big chunks.
         let http = reqwest::Client::builder()
@@ -144,7 +149,11 @@ impl TusClient {
 
     /// Uploads bytes already in memory: one creation-with-upload request when they fit in a
     /// chunk, chunked like a file otherwise.
-    pub async fn upload_bytes(&self, bytes: Bytes, meta: &UploadMeta) -> Result<UploadOutcome, ClientError> {
+    pub async fn upload_bytes(
+        &self,
+        bytes: Bytes,
+        meta: &UploadMeta,
+    ) -> Result<UploadOutcome, ClientError> {
         let source = Source::Bytes(bytes);
         let started = self.start(&source, meta, None).await?;
         self.finish(started, &source, &|_, _| {}).await
@@ -163,7 +172,14 @@ impl TusClient {
             match with_retry(self.retry, |_| self.head(url)).await {
                 Ok((offset, server_len)) if server_len.is_none_or(|l| l == length) => {
                     let url = url.to_string();
-                    return Ok(Started { url, media_id: meta.media_id, length, offset, resumed_from: offset, sent: 0 });
+                    return Ok(Started {
+                        url,
+                        media_id: meta.media_id,
+                        length,
+                        offset,
+                        resumed_from: offset,
+                        sent: 0,
+                    });
                 }
                 // Expired or about different bytes: start over below.
                 Ok(_) => {}
@@ -183,7 +199,9 @@ impl TusClient {
             let body = body.clone().filter(|_| attempt == 0);
             async move {
                 let sent_body = body.is_some();
-                this.create(length, metadata, body).await.map(|c| (c, sent_body))
+                this.create(length, metadata, body)
+                    .await
+                    .map(|c| (c, sent_body))
             }
         })
         .await?;
@@ -207,7 +225,14 @@ impl TusClient {
         source: &Source,
         progress: Progress<'_>,
     ) -> Result<UploadOutcome, ClientError> {
-        let Started { url, media_id, length, mut offset, resumed_from, mut sent } = started;
+        let Started {
+            url,
+            media_id,
+            length,
+            mut offset,
+            resumed_from,
+            mut sent,
+        } = started;
         progress(offset, length);
         let mut backoff = Backoff::new(self.retry);
         while offset < length {
@@ -215,7 +240,9 @@ impl TusClient {
             let chunk = source.read(offset, size).await?;
             let (err, act) = match self.patch(&url, offset, chunk).await {
                 Ok(new) if new > length => {
-                    return Err(ClientError::Protocol(format!("offset {new} is past the length {length}")));
+                    return Err(ClientError::Protocol(format!(
+                        "offset {new} is past the length {length}"
+                    )));
                 }
                 Ok(new) if new > offset => {
                     sent += new - offset;
@@ -227,7 +254,10 @@ impl TusClient {
                 // Accepted without advancing: give it the tries a server error gets.
                 Ok(new) => (
                     ClientError::Protocol(format!("PATCH at {offset} left the offset at {new}")),
-                    Action::Again { rehead: true, wait: true },
+                    Action::Again {
+                        rehead: true,
+                        wait: true,
+                    },
                 ),
                 Err(err) => {
                     let act = action(&err);
@@ -248,6 +278,12 @@ impl TusClient {
                 progress(offset, length);
             }
         }
-        Ok(UploadOutcome { upload_url: url, media_id, length, bytes_sent_this_run: sent, resumed_from })
+        Ok(UploadOutcome {
+            upload_url: url,
+            media_id,
+            length,
+            bytes_sent_this_run: sent,
+            resumed_from,
+        })
     }
 }

@@ -33,12 +33,18 @@ impl ClientError {
 
     /// Credentials are wrong: every other request would fail the same way.
     pub fn is_auth(&self) -> bool {
-        matches!(self.status(), Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN))
+        matches!(
+            self.status(),
+            Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+        )
     }
 
     /// The upload is unknown or expired on the server.
     pub fn is_gone(&self) -> bool {
-        matches!(self.status(), Some(StatusCode::NOT_FOUND | StatusCode::GONE))
+        matches!(
+            self.status(),
+            Some(StatusCode::NOT_FOUND | StatusCode::GONE)
+        )
     }
 
     /// The message with every cause, for one-line reports (`Display` shows only the top).

@@ -35,7 +35,9 @@ impl UploadMeta {
     /// Fills `filename` and `kind` from the path where the caller left them out.
     pub fn with_file_defaults(mut self, path: &Path) -> Self {
         if self.filename.is_none() {
-            self.filename = path.file_name().map(|name| name.to_string_lossy().into_owned());
+            self.filename = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned());
         }
         if self.kind.is_none() {
             self.kind = kind_of_path(path);
@@ -53,7 +55,10 @@ impl UploadMeta {
             pairs.push(("filename", filename.clone()));
         }
         if let Some(at) = self.captured_at {
-            pairs.push(("captured_at", at.to_rfc3339_opts(SecondsFormat::AutoSi, true)));
+            pairs.push((
+                "captured_at",
+                at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            ));
         }
         // The server wants both coordinates or neither; a half or non-finite point is dropped
         // rather than failing the whole upload.
@@ -95,7 +100,8 @@ mod tests {
             ..UploadMeta::new(id)
         }
         .with_file_defaults(Path::new("/photos/IMG_1.HEIC"));
-        let info = MediaUploadInfo::from_metadata(&parse_metadata(&meta.to_header()).unwrap()).unwrap();
+        let info =
+            MediaUploadInfo::from_metadata(&parse_metadata(&meta.to_header()).unwrap()).unwrap();
         assert_eq!(info.media_id, id);
         assert_eq!(info.kind, MediaKind::Photo);
         assert_eq!(info.filename.as_deref(), Some("IMG_1.HEIC"));
@@ -106,7 +112,10 @@ mod tests {
 
     #[test]
     fn half_a_location_is_dropped() {
-        let meta = UploadMeta { lat: Some(1.0), ..UploadMeta::new(MediaId::new_random()) };
+        let meta = UploadMeta {
+            lat: Some(1.0),
+            ..UploadMeta::new(MediaId::new_random())
+        };
         let pairs = parse_metadata(&meta.to_header()).unwrap();
         assert!(!pairs.contains_key("lat") && !pairs.contains_key("lon"));
     }

@@ -25,7 +25,9 @@ pub(crate) struct Created {
 
 impl TusClient {
     fn tus(&self, builder: RequestBuilder) -> RequestBuilder {
-        builder.bearer_auth(&self.token).header("Tus-Resumable", VERSION)
+        builder
+            .bearer_auth(&self.token)
+            .header("Tus-Resumable", VERSION)
     }
 
     pub(crate) async fn create(
@@ -47,7 +49,9 @@ impl TusClient {
             .headers()
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| ClientError::Protocol("creation answered without a Location header".into()))?;
+            .ok_or_else(|| {
+                ClientError::Protocol("creation answered without a Location header".into())
+            })?;
         // Location is usually a path; resolving it against the server handles absolute ones too.
         let url = self
             .base
@@ -70,7 +74,12 @@ impl TusClient {
     }
 
     /// Sends one chunk at `offset` with its SHA-256; returns the server's new offset.
-    pub(crate) async fn patch(&self, url: &str, offset: u64, chunk: Bytes) -> Result<u64, ClientError> {
+    pub(crate) async fn patch(
+        &self,
+        url: &str,
+        offset: u64,
+        chunk: Bytes,
+    ) -> Result<u64, ClientError> {
         let checksum = checksum_header(chunk.clone()).await?;
         let request = self
             .tus(self.http.patch(url))
@@ -115,7 +124,11 @@ async fn check(response: Response) -> Result<Response, ClientError> {
     // The body is only for the message: a failure to read it must not hide the status.
     let body = response.bytes().await.unwrap_or_default();
     let (code, message) = error_message(status, &body);
-    Err(ClientError::Http { status, code, message })
+    Err(ClientError::Http {
+        status,
+        code,
+        message,
+    })
 }
 
 #[derive(Deserialize)]
@@ -132,10 +145,17 @@ struct ErrorDetail {
 /// Reads `{"error": {"code", "message"}}`; falls back to the body text, then the reason phrase.
 pub(crate) fn error_message(status: StatusCode, body: &[u8]) -> (Option<String>, String) {
     if let Ok(ErrorBody { error }) = serde_json::from_slice::<ErrorBody>(body) {
-        let message = error.message.or_else(|| error.code.clone()).unwrap_or_default();
+        let message = error
+            .message
+            .or_else(|| error.code.clone())
+            .unwrap_or_default();
         return (error.code, message);
     }
-    let text: String = String::from_utf8_lossy(body).trim().chars().take(300).collect();
+    let text: String = String::from_utf8_lossy(body)
+        .trim()
+        .chars()
+        .take(300)
+        .collect();
     if !text.is_empty() {
         return (None, text);
     }
@@ -156,7 +176,10 @@ mod tests {
         let (code, message) = error_message(StatusCode::PAYLOAD_TOO_LARGE, body);
         assert_eq!(code.as_deref(), Some("upload_too_large"));
         assert_eq!(message, "upload exceeds 4 GiB");
-        assert_eq!(error_message(StatusCode::BAD_GATEWAY, b" proxy down\n").1, "proxy down");
+        assert_eq!(
+            error_message(StatusCode::BAD_GATEWAY, b" proxy down\n").1,
+            "proxy down"
+        );
         assert_eq!(error_message(StatusCode::NOT_FOUND, b"").1, "not found");
         let checksum = StatusCode::from_u16(460).unwrap();
         assert_eq!(error_message(checksum, b"").1, "checksum mismatch");

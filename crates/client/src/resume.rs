@@ -31,7 +31,12 @@ impl ResumeKey {
             Ok(after) => i64::try_from(after.as_nanos()).unwrap_or(i64::MAX),
             Err(before) => i64::try_from(before.duration().as_nanos()).map_or(i64::MIN, |n| -n),
         };
-        Ok(Self { server: server.to_string(), path, size: meta.len(), mtime_ns })
+        Ok(Self {
+            server: server.to_string(),
+            path,
+            size: meta.len(),
+            mtime_ns,
+        })
     }
 }
 
@@ -63,7 +68,10 @@ impl ResumeState {
     }
 
     /// [`Self::default_path`] with the environment passed in.
-    pub fn default_path_from(xdg_state_home: Option<OsString>, home: Option<OsString>) -> Option<PathBuf> {
+    pub fn default_path_from(
+        xdg_state_home: Option<OsString>,
+        home: Option<OsString>,
+    ) -> Option<PathBuf> {
         // The XDG spec says relative values are invalid and must be ignored.
         let state_home = xdg_state_home
             .map(PathBuf::from)
@@ -90,7 +98,10 @@ impl ResumeState {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(e),
         };
-        Ok(Self { path: path.to_path_buf(), entries })
+        Ok(Self {
+            path: path.to_path_buf(),
+            entries,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -117,7 +128,11 @@ impl ResumeState {
         // Older versions of the same file on the same server are dead weight now.
         self.entries
             .retain(|e| !(e.key.server == key.server && e.key.path == key.path));
-        self.entries.push(Entry { key, upload_url, media_id });
+        self.entries.push(Entry {
+            key,
+            upload_url,
+            media_id,
+        });
     }
 
     /// True when there was an entry to remove.
@@ -133,7 +148,10 @@ impl ResumeState {
     }
 
     pub(crate) fn to_bytes(&self) -> io::Result<Vec<u8>> {
-        let file = StateFile { version: FORMAT_VERSION, uploads: self.entries.clone() };
+        let file = StateFile {
+            version: FORMAT_VERSION,
+            uploads: self.entries.clone(),
+        };
         Ok(serde_json::to_vec_pretty(&file)?)
     }
 }
@@ -145,7 +163,10 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir)?;
-    let mut temp = tempfile::Builder::new().prefix(".uploads.").suffix(".tmp").tempfile_in(dir)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".uploads.")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;
@@ -157,7 +178,12 @@ mod tests {
     use super::*;
 
     fn key(path: &str, size: u64) -> ResumeKey {
-        ResumeKey { server: "http://s/".into(), path: path.into(), size, mtime_ns: 1 }
+        ResumeKey {
+            server: "http://s/".into(),
+            path: path.into(),
+            size,
+            mtime_ns: 1,
+        }
     }
 
     #[test]
@@ -168,11 +194,18 @@ mod tests {
         assert!(state.is_empty());
         let id = MediaId::new_random();
         state.insert(key("/a.mp4", 10), "http://s/api/v1/uploads/1".into(), id);
-        state.insert(key("/b.mp4", 20), "http://s/api/v1/uploads/2".into(), MediaId::new_random());
+        state.insert(
+            key("/b.mp4", 20),
+            "http://s/api/v1/uploads/2".into(),
+            MediaId::new_random(),
+        );
         state.save().unwrap();
 
         let mut loaded = ResumeState::load(&path).unwrap();
-        assert_eq!(loaded.get(&key("/a.mp4", 10)), Some(("http://s/api/v1/uploads/1", id)));
+        assert_eq!(
+            loaded.get(&key("/a.mp4", 10)),
+            Some(("http://s/api/v1/uploads/1", id))
+        );
         // Another size is another file version.
         assert_eq!(loaded.get(&key("/a.mp4", 11)), None);
         assert!(loaded.remove(&key("/b.mp4", 20)));
@@ -187,7 +220,10 @@ mod tests {
         state.insert(key("/a.mp4", 10), "u1".into(), MediaId::new_random());
         state.insert(key("/a.mp4", 12), "u2".into(), MediaId::new_random());
         assert_eq!(state.len(), 1);
-        assert_eq!(state.get(&key("/a.mp4", 12)).map(|(url, _)| url), Some("u2"));
+        assert_eq!(
+            state.get(&key("/a.mp4", 12)).map(|(url, _)| url),
+            Some("u2")
+        );
     }
 
     #[test]
@@ -204,7 +240,8 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert_eq!(names, ["uploads.json"]);
-        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(json["version"], 1);
         assert_eq!(json["uploads"][0]["upload_url"], "u1");
     }
@@ -233,7 +270,10 @@ mod tests {
         let path = ResumeState::default_path_from(Some("/state".into()), Some("/home/u".into()));
         assert_eq!(path, Some(PathBuf::from("/state/sightline/uploads.json")));
         let path = ResumeState::default_path_from(Some("relative".into()), Some("/home/u".into()));
-        assert_eq!(path, Some(PathBuf::from("/home/u/.local/state/sightline/uploads.json")));
+        assert_eq!(
+            path,
+            Some(PathBuf::from("/home/u/.local/state/sightline/uploads.json"))
+        );
         assert_eq!(ResumeState::default_path_from(None, None), None);
     }
 }

@@ -26,14 +26,28 @@ pub(crate) enum Action {
 pub(crate) fn action(err: &ClientError) -> Action {
     match err {
         ClientError::Http { status, .. } => match status.as_u16() {
-            409 => Action::Again { rehead: true, wait: false },
-            460 => Action::Again { rehead: false, wait: false },
+            409 => Action::Again {
+                rehead: true,
+                wait: false,
+            },
+            460 => Action::Again {
+                rehead: false,
+                wait: false,
+            },
             // 423: another request holds the upload; 408/429: the server wants us slower.
-            408 | 423 | 429 | 500..=599 => Action::Again { rehead: true, wait: true },
+            408 | 423 | 429 | 500..=599 => Action::Again {
+                rehead: true,
+                wait: true,
+            },
             _ => Action::Fatal,
         },
-        ClientError::Transport(e) if e.is_connect() || e.is_timeout() || e.is_request() || e.is_body() => {
-            Action::Again { rehead: true, wait: true }
+        ClientError::Transport(e)
+            if e.is_connect() || e.is_timeout() || e.is_request() || e.is_body() =>
+        {
+            Action::Again {
+                rehead: true,
+                wait: true,
+            }
         }
         _ => Action::Fatal,
     }
@@ -47,7 +61,10 @@ pub(crate) struct Backoff {
 
 impl Backoff {
     pub(crate) fn new(policy: RetryPolicy) -> Self {
-        Self { policy, failures: 0 }
+        Self {
+            policy,
+            failures: 0,
+        }
     }
 
     pub(crate) fn reset(&mut self) {
@@ -70,7 +87,9 @@ impl Backoff {
     }
 }
 
-/// Runs `op(attempt)` until it succeeds, fails fatally, or the attempts run out.
+/// Runs `op(attempt)` (a creation or a HEAD) until it succeeds, fails fatally, or the
+/// attempts run out. Only transient failures are retried: a 409 here is not an offset to
+/// fix but a real conflict (the media id is taken with another length).
 pub(crate) async fn with_retry<T, F, Fut>(policy: RetryPolicy, mut op: F) -> Result<T, ClientError>
 where
     F: FnMut(u32) -> Fut,
@@ -84,7 +103,7 @@ where
             Err(err) => err,
         };
         match action(&err) {
-            Action::Again { wait, .. } if backoff.failed(wait).await => attempt += 1,
+            Action::Again { wait: true, .. } if backoff.failed(true).await => attempt += 1,
             _ => return Err(err),
         }
     }
@@ -105,10 +124,25 @@ mod tests {
 
     #[test]
     fn classifies_statuses() {
-        assert_eq!(action(&http(409)), Action::Again { rehead: true, wait: false });
-        assert_eq!(action(&http(460)), Action::Again { rehead: false, wait: false });
+        assert_eq!(
+            action(&http(409)),
+            Action::Again {
+                rehead: true,
+                wait: false
+            }
+        );
+        assert_eq!(
+            action(&http(460)),
+            Action::Again {
+                rehead: false,
+                wait: false
+            }
+        );
         for retried in [423, 429, 500, 503] {
-            assert!(matches!(action(&http(retried)), Action::Again { wait: true, .. }));
+            assert!(matches!(
+                action(&http(retried)),
+                Action::Again { wait: true, .. }
+            ));
         }
         for fatal in [400, 401, 403, 404, 410, 413] {
             assert_eq!(action(&http(fatal)), Action::Fatal, "{fatal}");
@@ -118,7 +152,11 @@ mod tests {
 
     #[tokio::test]
     async fn gives_up_after_max_attempts() {
-        let policy = RetryPolicy { base: Duration::ZERO, max: Duration::ZERO, max_attempts: 3 };
+        let policy = RetryPolicy {
+            base: Duration::ZERO,
+            max: Duration::ZERO,
+            max_attempts: 3,
+        };
         let mut calls = 0;
         let result: Result<(), _> = with_retry(policy, |_| {
             calls += 1;
@@ -131,10 +169,25 @@ mod tests {
         let mut calls = 0;
         let result = with_retry(policy, |attempt| {
             calls += 1;
-            async move { if attempt == 0 { Err(http(423)) } else { Ok(attempt) } }
+            async move {
+                if attempt == 0 {
+                    Err(http(423))
+                } else {
+                    Ok(attempt)
+                }
+            }
         })
         .await;
         assert_eq!(result.unwrap(), 1);
         assert_eq!(calls, 2);
+
+        let mut calls = 0;
+        let result: Result<(), _> = with_retry(policy, |_| {
+            calls += 1;
+            async { Err(http(409)) }
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls, 1, "a conflict at creation is final");
     }
 }

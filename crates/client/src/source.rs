@@ -9,7 +9,10 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 #[derive(Debug, Clone)]
 pub enum Source {
     /// `len` is fixed when the source is made: tus needs the length up front.
-    File { path: PathBuf, len: u64 },
+    File {
+        path: PathBuf,
+        len: u64,
+    },
     Bytes(Bytes),
 }
 
@@ -17,9 +20,15 @@ impl Source {
     pub async fn file(path: &Path) -> io::Result<Self> {
         let meta = tokio::fs::metadata(path).await?;
         if !meta.is_file() {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
         }
-        Ok(Self::File { path: path.to_path_buf(), len: meta.len() })
+        Ok(Self::File {
+            path: path.to_path_buf(),
+            len: meta.len(),
+        })
     }
 
     pub fn len(&self) -> u64 {

@@ -32,7 +32,10 @@ impl Walk {
 /// symlinked folders are not followed (no cycles). Paths named directly are always followed.
 /// Blocking.
 pub fn walk_media(paths: &[PathBuf]) -> Walk {
-    let mut walker = Walker { walk: Walk::default(), seen: HashSet::new() };
+    let mut walker = Walker {
+        walk: Walk::default(),
+        seen: HashSet::new(),
+    };
     for path in paths {
         match fs::metadata(path) {
             Ok(meta) if meta.is_dir() => walker.dir(path),
@@ -69,7 +72,9 @@ impl Walker {
             let path = entry.path();
             let hidden = entry.file_name().to_string_lossy().starts_with('.');
             let Ok(file_type) = entry.file_type() else {
-                self.walk.errors.push((path, "cannot read file type".into()));
+                self.walk
+                    .errors
+                    .push((path, "cannot read file type".into()));
                 continue;
             };
             if file_type.is_dir() {
@@ -97,7 +102,10 @@ impl Walker {
             return self.skip(path);
         }
         if self.first_visit(path) {
-            self.walk.files.push(FoundFile { path: path.to_path_buf(), size });
+            self.walk.files.push(FoundFile {
+                path: path.to_path_buf(),
+                size,
+            });
         }
     }
 
@@ -142,7 +150,13 @@ mod tests {
         let names: Vec<_> = walk
             .files
             .iter()
-            .map(|f| f.path.strip_prefix(root).unwrap().to_string_lossy().into_owned())
+            .map(|f| {
+                f.path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         assert_eq!(names, ["a.mp4", "b.JPG", "trip/day1/c.heic"]);
         assert_eq!(walk.total_bytes(), 6 + 4 + 4);

@@ -104,7 +104,7 @@ impl MediaUploadInfo {
 
         let filename = get("filename")
             .or_else(|| get("name"))
-            .map(|name| sanitize_filename(name));
+            .map(sanitize_filename);
         let media_id = match get("media_id") {
             Some(text) => MediaId::parse(text).map_err(|e| bad("media_id", &e.to_string()))?,
             None => MediaId::new_random(),

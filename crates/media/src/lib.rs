@@ -6,6 +6,7 @@
 //! can help, and its `Display` is the "failed" reason shown to the user.
 
 pub mod error;
+pub mod exif_write;
 mod files;
 pub mod photo_exif;
 pub mod probe;

@@ -77,22 +77,8 @@ pub fn make_clip(dir: &Path, name: &str, size: &str, rate: u32, secs: u32, audio
 
 /// A copy of `jpeg` with an EXIF APP1 segment made from `fields` inserted after SOI.
 pub fn with_exif(jpeg: &[u8], fields: &[exif::Field]) -> Vec<u8> {
-    let mut writer = exif::experimental::Writer::new();
-    for field in fields {
-        writer.push_field(field);
-    }
-    let mut tiff = std::io::Cursor::new(Vec::new());
-    writer.write(&mut tiff, false).expect("exif serialises");
-    let mut app1 = b"Exif\0\0".to_vec();
-    app1.extend(tiff.into_inner());
-    let len = u16::try_from(app1.len() + 2).expect("exif fits one segment");
-    assert_eq!(&jpeg[..2], &[0xFF, 0xD8], "input is a JPEG");
-    let mut out = jpeg[..2].to_vec();
-    out.extend([0xFF, 0xE1]);
-    out.extend(len.to_be_bytes());
-    out.extend(app1);
-    out.extend(&jpeg[2..]);
-    out
+    sightline_media::exif_write::with_exif_fields(jpeg, fields)
+        .expect("input is a JPEG and the fields serialise")
 }
 
 pub fn ascii(tag: exif::Tag, text: &str) -> exif::Field {

@@ -145,7 +145,13 @@ pub async fn create(
     } else if !fresh && upload.offset == upload.length && !upload.completed {
         upload = finish(&state, upload, &request_id.0).await?;
     }
-    let mut response = StatusCode::CREATED.into_response();
+    // 200 tells a retrying client that the upload already existed (its body was not taken).
+    let status = if fresh {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let mut response = status.into_response();
     tus_headers(&mut response, &upload);
     let location = format!("/api/v1/uploads/{}", upload.id);
     response.headers_mut().insert(

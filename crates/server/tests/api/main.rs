@@ -1,0 +1,8 @@
+//! End-to-end API tests against a spawned server (random port, fresh data directory each).
+
+mod auth;
+mod devices;
+mod helpers;
+mod media;
+mod processing;
+mod uploads;

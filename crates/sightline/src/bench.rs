@@ -1,0 +1,227 @@
+//! `sightline bench ingest`: tus uploads over loopback against plain copies of the same bytes on
+//! the same disk, in one run. Processing is off: this measures the write path to durable
+//! acknowledgement (blob fsynced, row and event committed).
+
+use crate::session::Session;
+use anyhow::Context;
+use bytes::Bytes;
+use futures::{StreamExt, stream};
+use sightline_client::{TusClient, UploadMeta};
+use sightline_core::MediaId;
+use sightline_server::Server;
+use sightline_server::config::Config;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct IngestBench {
+    pub large_files: usize,
+    pub large_mib: usize,
+    pub small_files: usize,
+    pub small_kib: usize,
+    pub parallel: usize,
+    /// Where both the server's data and the plain copies go (the same disk).
+    pub dir: PathBuf,
+}
+
+pub struct Row {
+    pub name: String,
+    pub files: usize,
+    pub bytes: u64,
+    pub elapsed: Duration,
+}
+
+impl Row {
+    fn mb_per_s(&self) -> f64 {
+        self.bytes as f64 / 1e6 / self.elapsed.as_secs_f64()
+    }
+    fn files_per_s(&self) -> f64 {
+        self.files as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// Deterministic incompressible bytes (xorshift), so runs compare like with like.
+fn payload(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// The baseline: the same files written by `parallel` threads, each fsynced.
+async fn plain_writes(
+    name: &str,
+    dir: &Path,
+    files: &[Bytes],
+    parallel: usize,
+) -> anyhow::Result<Row> {
+    std::fs::create_dir_all(dir)?;
+    let started = Instant::now();
+    let results: Vec<std::io::Result<()>> = stream::iter(files.iter().cloned().enumerate())
+        .map(|(i, bytes)| {
+            let path = dir.join(format!("{i}.bin"));
+            tokio::task::spawn_blocking(move || write_synced(&path, &bytes))
+        })
+        .buffer_unordered(parallel)
+        .map(|joined| joined.unwrap_or_else(|e| Err(std::io::Error::other(e))))
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    results.into_iter().collect::<std::io::Result<()>>()?;
+    Ok(Row {
+        name: name.into(),
+        files: files.len(),
+        bytes: files.iter().map(|f| f.len() as u64).sum(),
+        elapsed,
+    })
+}
+
+async fn tus_uploads(
+    name: &str,
+    client: &TusClient,
+    files: &[Bytes],
+    parallel: usize,
+    kind_ext: &str,
+) -> anyhow::Result<Row> {
+    let started = Instant::now();
+    let results: Vec<anyhow::Result<()>> = stream::iter(files.iter().cloned())
+        .map(|bytes| async move {
+            let meta = UploadMeta {
+                filename: Some(format!("bench.{kind_ext}")),
+                ..UploadMeta::new(MediaId::new_random())
+            };
+            client
+                .upload_bytes(bytes, &meta)
+                .await
+                .map(|_| ())
+                .map_err(anyhow::Error::from)
+        })
+        .buffer_unordered(parallel)
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    results.into_iter().collect::<anyhow::Result<()>>()?;
+    Ok(Row {
+        name: name.into(),
+        files: files.len(),
+        bytes: files.iter().map(|f| f.len() as u64).sum(),
+        elapsed,
+    })
+}
+
+pub async fn ingest(options: IngestBench) -> anyhow::Result<Vec<Row>> {
+    let scratch = tempfile::tempdir_in(&options.dir).context("creating the bench directory")?;
+    let mut config = Config {
+        data_dir: scratch.path().join("server"),
+        ..Config::default()
+    };
+    config.listen = "127.0.0.1:0".parse()?;
+    config.workers.concurrency = 0;
+    config.uploads.max_size = (options.large_mib as u64 + 1) << 20;
+    let server = Server::start(config).await?;
+    let session =
+        Session::login_or_register(&server.url(), "bench@sightline.local", "bench-password")
+            .await?;
+    let client = TusClient::new(&server.url(), session.access_token.clone())?;
+
+    let large: Vec<Bytes> = (0..options.large_files)
+        .map(|i| payload(options.large_mib << 20, i as u64).into())
+        .collect();
+    let small: Vec<Bytes> = (0..options.small_files)
+        .map(|i| payload(options.small_kib << 10, 1000 + i as u64).into())
+        .collect();
+    let mut rows = Vec::new();
+    // Baseline first for large files, then uploads; the order is swapped for small files so
+    // neither side always runs on a warmer disk.
+    rows.push(
+        plain_writes(
+            "large: plain copy + fsync",
+            &scratch.path().join("plain-large"),
+            &large,
+            options.parallel,
+        )
+        .await?,
+    );
+    rows.push(
+        tus_uploads(
+            "large: tus upload",
+            &client,
+            &large,
+            options.parallel,
+            "mp4",
+        )
+        .await?,
+    );
+    rows.push(
+        tus_uploads(
+            "small: tus upload",
+            &client,
+            &small,
+            options.parallel,
+            "jpg",
+        )
+        .await?,
+    );
+    rows.push(
+        plain_writes(
+            "small: plain write + fsync",
+            &scratch.path().join("plain-small"),
+            &small,
+            options.parallel,
+        )
+        .await?,
+    );
+    server.shutdown();
+    Ok(rows)
+}
+
+pub fn print_table(options: &IngestBench, rows: &[Row]) {
+    println!(
+        "ingest bench: {} x {} MiB and {} x {} KiB, {} in parallel, on {}",
+        options.large_files,
+        options.large_mib,
+        options.small_files,
+        options.small_kib,
+        options.parallel,
+        options.dir.display()
+    );
+    println!("| case | files | MB | seconds | MB/s | files/s |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for row in rows {
+        println!(
+            "| {} | {} | {:.0} | {:.2} | {:.1} | {:.0} |",
+            row.name,
+            row.files,
+            row.bytes as f64 / 1e6,
+            row.elapsed.as_secs_f64(),
+            row.mb_per_s(),
+            row.files_per_s()
+        );
+    }
+    let find = |name: &str| rows.iter().find(|r| r.name.starts_with(name));
+    if let (Some(plain), Some(tus)) = (find("large: plain"), find("large: tus")) {
+        println!(
+            "large files: tus reaches {:.0} % of the plain copy's MB/s (goal >= 80 %)",
+            100.0 * tus.mb_per_s() / plain.mb_per_s()
+        );
+    }
+    if let (Some(plain), Some(tus)) = (find("small: plain"), find("small: tus")) {
+        println!(
+            "small files: tus reaches {:.0} % of plain fsync'd writes per second (goal >= 50 %)",
+            100.0 * tus.files_per_s() / plain.files_per_s()
+        );
+    }
+}
