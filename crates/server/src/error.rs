@@ -86,11 +86,10 @@ impl IntoResponse for ApiError {
             "Tus-Resumable",
             HeaderValue::from_static(sightline_core::tus::VERSION),
         );
-        if let Self::RangeNotSatisfiable { size } = self {
-            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+        if let Self::RangeNotSatisfiable { size } = self
+            && let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
                 headers.insert("Content-Range", value);
             }
-        }
         response
     }
 }
