@@ -87,9 +87,10 @@ impl IntoResponse for ApiError {
             HeaderValue::from_static(sightline_core::tus::VERSION),
         );
         if let Self::RangeNotSatisfiable { size } = self
-            && let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
-                headers.insert("Content-Range", value);
-            }
+            && let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}"))
+        {
+            headers.insert("Content-Range", value);
+        }
         response
     }
 }

@@ -91,7 +91,8 @@ pub async fn commit(
 
 pub async fn remove_quietly(path: &Path) {
     if let Err(e) = tokio::fs::remove_file(path).await
-        && e.kind() != std::io::ErrorKind::NotFound {
-            tracing::warn!(path = %path.display(), error = %e, "could not remove staged file");
-        }
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(path = %path.display(), error = %e, "could not remove staged file");
+    }
 }

@@ -22,12 +22,20 @@ impl Drop for Running {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
 
 async fn start(data: &Path, port: u16) -> Running {
     let child = Command::new(env!("CARGO_BIN_EXE_sightline"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
         .arg(data)
         .env("SIGHTLINE__WORKERS__LEASE_SECS", "3")
         .env("SIGHTLINE__WORKERS__POLL_INTERVAL_MS", "100")
@@ -53,13 +61,33 @@ fn kill_hard(mut running: Running) {
 async fn token(url: &str) -> String {
     let http = reqwest::Client::new();
     let credentials = json!({"email": "crash@example.com", "password": "crash test dummy"});
-    http.post(format!("{url}/api/v1/auth/register")).json(&credentials).send().await.expect("register");
-    let session: Value = http.post(format!("{url}/api/v1/auth/login")).json(&credentials).send().await.unwrap().json().await.unwrap();
+    http.post(format!("{url}/api/v1/auth/register"))
+        .json(&credentials)
+        .send()
+        .await
+        .expect("register");
+    let session: Value = http
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     session["access_token"].as_str().expect("token").to_string()
 }
 
 async fn media(url: &str, token: &str, id: &str) -> Value {
-    reqwest::Client::new().get(format!("{url}/api/v1/media/{id}")).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+    reqwest::Client::new()
+        .get(format!("{url}/api/v1/media/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 fn opencv(name: &str) -> PathBuf {
@@ -88,7 +116,11 @@ async fn killed_during_patch_resumes_at_a_consistent_offset() {
         .send()
         .await
         .unwrap();
-    let location = format!("{}{}", server.url, created.headers()["Location"].to_str().unwrap());
+    let location = format!(
+        "{}{}",
+        server.url,
+        created.headers()["Location"].to_str().unwrap()
+    );
     let first = bytes.len() / 4;
     let patch = |offset: usize, body: reqwest::Body| {
         http.patch(&location)
@@ -99,8 +131,17 @@ async fn killed_during_patch_resumes_at_a_consistent_offset() {
             .body(body)
             .send()
     };
-    assert_eq!(patch(0, bytes[..first].to_vec().into()).await.unwrap().status(), 204);
-    let rest: Vec<Result<Vec<u8>, std::io::Error>> = bytes[first..].chunks(16 * 1024).map(|c| Ok(c.to_vec())).collect();
+    assert_eq!(
+        patch(0, bytes[..first].to_vec().into())
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    let rest: Vec<Result<Vec<u8>, std::io::Error>> = bytes[first..]
+        .chunks(16 * 1024)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
     let trickle = futures::stream::iter(rest).then(|chunk| async {
         tokio::time::sleep(Duration::from_millis(30)).await;
         chunk
@@ -109,17 +150,47 @@ async fn killed_during_patch_resumes_at_a_consistent_offset() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     kill_hard(server);
     assert!(cut.await.unwrap().is_err(), "the PATCH was cut");
-    let staged = std::fs::metadata(data.path().join("staging").read_dir().unwrap().next().unwrap().unwrap().path()).unwrap().len();
-    assert!(staged > first as u64, "bytes past the committed offset reached the disk ({staged})");
+    let staged = std::fs::metadata(
+        data.path()
+            .join("staging")
+            .read_dir()
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path(),
+    )
+    .unwrap()
+    .len();
+    assert!(
+        staged > first as u64,
+        "bytes past the committed offset reached the disk ({staged})"
+    );
 
     let server = start(data.path(), port).await;
-    let head = http.head(&location).bearer_auth(&token).header("Tus-Resumable", "1.0.0").send().await.unwrap();
-    assert_eq!(head.headers()["Upload-Offset"], first.to_string().as_str(), "the offset is the last acknowledged one");
+    let head = http
+        .head(&location)
+        .bearer_auth(&token)
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        head.headers()["Upload-Offset"],
+        first.to_string().as_str(),
+        "the offset is the last acknowledged one"
+    );
     let listed = media(&server.url, &token, &media_id.to_string()).await;
-    assert_eq!(listed["error"]["code"], "not_found", "an unfinished upload is not an item");
+    assert_eq!(
+        listed["error"]["code"], "not_found",
+        "an unfinished upload is not an item"
+    );
 
     let client = TusClient::new(&server.url, token.clone()).unwrap();
-    let outcome = client.upload_file(&source, &meta, &|_, _| {}).await.expect("resumes");
+    let outcome = client
+        .upload_file(&source, &meta, &|_, _| {})
+        .await
+        .expect("resumes");
     assert_eq!(outcome.resumed_from, first as u64);
     let deadline = Instant::now() + Duration::from_secs(120);
     let item = loop {
@@ -131,8 +202,18 @@ async fn killed_during_patch_resumes_at_a_consistent_offset() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(item["status"], "ready", "{item}");
-    let stored = http.get(item["urls"]["original"].as_str().unwrap()).send().await.unwrap().bytes().await.unwrap();
-    assert!(stored.as_ref() == bytes.as_slice(), "the stored file is exactly the uploaded file");
+    let stored = http
+        .get(item["urls"]["original"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        stored.as_ref() == bytes.as_slice(),
+        "the stored file is exactly the uploaded file"
+    );
 }
 
 #[tokio::test]
@@ -144,7 +225,11 @@ async fn killed_during_processing_the_job_is_retried_after_restart() {
     let source = opencv("vtest.avi");
     let media_id = MediaId::new_random();
     let meta = UploadMeta::new(media_id).with_file_defaults(&source);
-    TusClient::new(&server.url, token.clone()).unwrap().upload_file(&source, &meta, &|_, _| {}).await.unwrap();
+    TusClient::new(&server.url, token.clone())
+        .unwrap()
+        .upload_file(&source, &meta, &|_, _| {})
+        .await
+        .unwrap();
 
     // Wait until the rendition is being made, then kill the server.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -153,8 +238,14 @@ async fn killed_during_processing_the_job_is_retried_after_restart() {
         if item["status"] == "processing" && !item["facts"].is_null() {
             break;
         }
-        assert!(item["status"] != "ready", "processed before the kill; make the input longer");
-        assert!(Instant::now() < deadline, "processing never started: {item}");
+        assert!(
+            item["status"] != "ready",
+            "processed before the kill; make the input longer"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "processing never started: {item}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -162,7 +253,10 @@ async fn killed_during_processing_the_job_is_retried_after_restart() {
 
     let server = start(data.path(), port).await;
     let item = media(&server.url, &token, &media_id.to_string()).await;
-    assert_eq!(item["status"], "processing", "half-done work is not ready: {item}");
+    assert_eq!(
+        item["status"], "processing",
+        "half-done work is not ready: {item}"
+    );
     assert!(item["urls"]["rendition"].is_null());
     let deadline = Instant::now() + Duration::from_secs(180);
     let item = loop {
@@ -174,7 +268,9 @@ async fn killed_during_processing_the_job_is_retried_after_restart() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     assert_eq!(item["status"], "ready", "{item}");
-    let rendition = reqwest::get(item["urls"]["rendition"].as_str().unwrap()).await.unwrap();
+    let rendition = reqwest::get(item["urls"]["rendition"].as_str().unwrap())
+        .await
+        .unwrap();
     assert_eq!(rendition.status(), 200);
     assert!(rendition.bytes().await.unwrap().len() > 100_000);
 }

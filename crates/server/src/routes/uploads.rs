@@ -31,9 +31,9 @@ fn tus_headers(response: &mut Response, upload: &Upload) {
     if !upload.completed
         && let Ok(v) =
             HeaderValue::from_str(&upload.expires_at.to_rfc2822().replace("+0000", "GMT"))
-        {
-            headers.insert("Upload-Expires", v);
-        }
+    {
+        headers.insert("Upload-Expires", v);
+    }
 }
 
 fn require_tus(headers: &HeaderMap) -> ApiResult<()> {
@@ -284,12 +284,13 @@ async fn write_chunk(
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     if let Some(declared) =
         header_str(headers, "Content-Length").and_then(|v| v.parse::<u64>().ok())
-        && upload.offset + declared > upload.length {
-            return Err(ApiError::PayloadTooLarge(format!(
-                "chunk of {declared} bytes at offset {} overruns Upload-Length {}",
-                upload.offset, upload.length
-            )));
-        }
+        && upload.offset + declared > upload.length
+    {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "chunk of {declared} bytes at offset {} overruns Upload-Length {}",
+            upload.offset, upload.length
+        )));
+    }
 
     let path = staging_path(state, upload.id);
     let mut file = tokio::fs::OpenOptions::new()
@@ -332,12 +333,13 @@ async fn write_chunk(
         written += chunk.len() as u64;
     }
     if let (Some(expected), Some(h)) = (checksum, hasher)
-        && (interrupted || h.finalize()[..] != expected.sha256[..]) {
-            file.set_len(upload.offset)
-                .await
-                .map_err(ApiError::internal)?;
-            return Err(ApiError::ChecksumMismatch);
-        }
+        && (interrupted || h.finalize()[..] != expected.sha256[..])
+    {
+        file.set_len(upload.offset)
+            .await
+            .map_err(ApiError::internal)?;
+        return Err(ApiError::ChecksumMismatch);
+    }
     file.sync_data().await.map_err(ApiError::internal)?;
     drop(file);
     upload.offset += written;

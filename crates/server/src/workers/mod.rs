@@ -38,9 +38,10 @@ pub(crate) async fn local_original(
     raw_key: &str,
 ) -> Result<(std::path::PathBuf, Option<tempfile::TempDir>), JobError> {
     if let Some(path) = state.backends.blobs.local_path(raw_key)
-        && tokio::fs::try_exists(&path).await.unwrap_or(false) {
-            return Ok((path, None));
-        }
+        && tokio::fs::try_exists(&path).await.unwrap_or(false)
+    {
+        return Ok((path, None));
+    }
     let dir = work_dir(state)?;
     let path = dir.path().join("original");
     state
