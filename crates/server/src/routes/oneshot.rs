@@ -201,8 +201,17 @@ fn status_word(outcome: &CommitOutcome) -> &'static str {
     }
 }
 
-pub async fn device_photo(
-    State(state): State<AppState>,
+/// What differs between the three endpoints: the kind, the file part, the id's name.
+struct Endpoint {
+    kind: MediaKind,
+    file_part: &'static str,
+    id_key: &'static str,
+    echo_sync_token: bool,
+}
+
+async fn handle(
+    endpoint: Endpoint,
+    state: AppState,
     caller: Caller,
     request_id: RequestId,
     multipart: Multipart,
@@ -212,14 +221,30 @@ pub async fn device_photo(
         caller,
         request_id,
         multipart,
-        MediaKind::Photo,
-        "photo",
+        endpoint.kind,
+        endpoint.file_part,
     )
     .await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"photo_id": pending.media_id, "status": status_word(&outcome)})),
-    ))
+    let mut body = json!({ endpoint.id_key: pending.media_id, "status": status_word(&outcome) });
+    if endpoint.echo_sync_token {
+        body["sync_token"] = json!(pending.media_id);
+    }
+    Ok((StatusCode::ACCEPTED, Json(body)))
+}
+
+pub async fn device_photo(
+    State(state): State<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    multipart: Multipart,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let endpoint = Endpoint {
+        kind: MediaKind::Photo,
+        file_part: "photo",
+        id_key: "photo_id",
+        echo_sync_token: false,
+    };
+    handle(endpoint, state, caller, request_id, multipart).await
 }
 
 pub async fn device_video(
@@ -228,40 +253,27 @@ pub async fn device_video(
     request_id: RequestId,
     multipart: Multipart,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let (pending, outcome) = accept(
-        state,
-        caller,
-        request_id,
-        multipart,
-        MediaKind::Video,
-        "video",
-    )
-    .await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"video_id": pending.media_id, "status": status_word(&outcome)})),
-    ))
+    let endpoint = Endpoint {
+        kind: MediaKind::Video,
+        file_part: "video",
+        id_key: "video_id",
+        echo_sync_token: false,
+    };
+    handle(endpoint, state, caller, request_id, multipart).await
 }
 
+/// The hybrid-memory seed's endpoint: echoes the sync token.
 pub async fn video_upload(
     State(state): State<AppState>,
     caller: Caller,
     request_id: RequestId,
     multipart: Multipart,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let (pending, outcome) = accept(
-        state,
-        caller,
-        request_id,
-        multipart,
-        MediaKind::Video,
-        "video",
-    )
-    .await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(
-            json!({"video_id": pending.media_id, "status": status_word(&outcome), "sync_token": pending.media_id}),
-        ),
-    ))
+    let endpoint = Endpoint {
+        kind: MediaKind::Video,
+        file_part: "video",
+        id_key: "video_id",
+        echo_sync_token: true,
+    };
+    handle(endpoint, state, caller, request_id, multipart).await
 }

@@ -1,7 +1,6 @@
 //! `media.probed` → thumbnail, preview and (videos) the normalised rendition → `ready` and
 //! `media.ready`. Derived files are only linked once the row says ready.
 
-use super::probe::mark_failed;
 use super::runner::{Job, JobError};
 use super::{local_original, work_dir};
 use crate::state::AppState;
@@ -90,14 +89,5 @@ impl Job for DeriveJob {
         }
         state.wake.notify_waiters();
         Ok(())
-    }
-
-    async fn give_up(
-        &self,
-        state: &AppState,
-        event: &MediaEvent,
-        reason: &str,
-    ) -> Result<(), JobError> {
-        mark_failed(state, event, reason).await
     }
 }

@@ -61,32 +61,4 @@ impl Job for ProbeJob {
         state.wake.notify_waiters();
         Ok(())
     }
-
-    async fn give_up(
-        &self,
-        state: &AppState,
-        event: &MediaEvent,
-        reason: &str,
-    ) -> Result<(), JobError> {
-        mark_failed(state, event, reason).await
-    }
-}
-
-pub(super) async fn mark_failed(
-    state: &AppState,
-    event: &MediaEvent,
-    reason: &str,
-) -> Result<(), JobError> {
-    state
-        .backends
-        .metadata
-        .update_media(
-            event.user_id,
-            event.media_id,
-            &ProcessingUpdate::failed(reason),
-            &[],
-        )
-        .await
-        .map_err(JobError::transient)?;
-    Ok(())
 }

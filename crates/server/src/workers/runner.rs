@@ -39,7 +39,16 @@ pub trait Job: Send + Sync + 'static {
         state: &AppState,
         event: &MediaEvent,
         reason: &str,
-    ) -> Result<(), JobError>;
+    ) -> Result<(), JobError> {
+        let failed = sightline_store::model::ProcessingUpdate::failed(reason);
+        state
+            .backends
+            .metadata
+            .update_media(event.user_id, event.media_id, &failed, &[])
+            .await
+            .map_err(JobError::transient)?;
+        Ok(())
+    }
 }
 
 pub async fn start<J: Job>(state: AppState, job: J) -> anyhow::Result<JoinHandle<()>> {
