@@ -27,6 +27,8 @@ pub struct TusClient {
     pub(crate) token: String,
     pub(crate) chunk_size: usize,
     pub(crate) retry: RetryPolicy,
+    /// Send a SHA-256 `Upload-Checksum` with every PATCH (on by default).
+    pub(crate) checksums: bool,
 }
 
 impl fmt::Debug for TusClient {
@@ -106,11 +108,19 @@ impl TusClient {
             token: token.into(),
             chunk_size: DEFAULT_CHUNK_SIZE,
             retry: DEFAULT_POLICY,
+            checksums: true,
         })
     }
 
     pub fn with_http(mut self, http: reqwest::Client) -> Self {
         self.http = http;
+        self
+    }
+
+    /// Turns the per-chunk SHA-256 checksums off (TCP already checksums each segment; the
+    /// tus checksum guards against corrupting middleboxes and costs a hash on both ends).
+    pub fn with_checksums(mut self, on: bool) -> Self {
+        self.checksums = on;
         self
     }
 

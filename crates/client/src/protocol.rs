@@ -80,13 +80,14 @@ impl TusClient {
         offset: u64,
         chunk: Bytes,
     ) -> Result<u64, ClientError> {
-        let checksum = checksum_header(chunk.clone()).await?;
-        let request = self
+        let mut request = self
             .tus(self.http.patch(url))
             .header("Upload-Offset", offset)
-            .header("Upload-Checksum", checksum)
-            .header(CONTENT_TYPE, OFFSET_OCTET_STREAM)
-            .body(chunk);
+            .header(CONTENT_TYPE, OFFSET_OCTET_STREAM);
+        if self.checksums {
+            request = request.header("Upload-Checksum", checksum_header(chunk.clone()).await?);
+        }
+        let request = request.body(chunk);
         let response = check(request.send().await?).await?;
         header_u64(&response, "Upload-Offset")?
             .ok_or_else(|| ClientError::Protocol("PATCH answered without Upload-Offset".into()))

@@ -4,11 +4,11 @@
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
+use sightline_core::UserId;
 use sightline_core::blob_key;
 use sightline_core::event::{MediaEvent, NewEvent, Topic};
 use sightline_core::media::MediaStatus;
-use sightline_core::{UploadId, UserId};
-use sightline_store::model::{CommitOutcome, Media, PendingMedia};
+use sightline_store::model::{CommitOutcome, Media, PendingMedia, Upload};
 use std::path::Path;
 
 pub fn raw_key(user: UserId, pending: &PendingMedia, received_at: DateTime<Utc>) -> String {
@@ -31,7 +31,7 @@ pub fn raw_key(user: UserId, pending: &PendingMedia, received_at: DateTime<Utc>)
 pub async fn commit(
     state: &AppState,
     user: UserId,
-    upload: Option<UploadId>,
+    upload: Option<&Upload>,
     pending: &PendingMedia,
     staged: &Path,
     received_at: DateTime<Utc>,

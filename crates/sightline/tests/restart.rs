@@ -147,7 +147,8 @@ async fn killed_during_patch_resumes_at_a_consistent_offset() {
         chunk
     });
     let cut = tokio::spawn(patch(first, reqwest::Body::wrap_stream(trickle)));
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // ~16 KiB every 30 ms: after a second, more than the server's 256 KiB write buffer arrived.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     kill_hard(server);
     assert!(cut.await.unwrap().is_err(), "the PATCH was cut");
     let staged = std::fs::metadata(

@@ -8,6 +8,8 @@ pub enum StoreError {
     InvalidKey(String),
     #[error("unsupported backend uri {0:?}")]
     UnsupportedUri(String),
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     #[error("corrupt stored row: {0}")]
     Corrupt(String),
     #[error("database: {0}")]

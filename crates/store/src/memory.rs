@@ -219,6 +219,15 @@ impl MetadataStore for MemoryStore {
         Ok(upload.clone())
     }
 
+    async fn upload_by_media(&self, user: UserId, media: MediaId) -> Result<Option<Upload>> {
+        let state = self.lock()?;
+        let found = state
+            .uploads
+            .values()
+            .find(|u| u.user_id == user && u.media.media_id == media);
+        Ok(found.cloned())
+    }
+
     async fn upload(&self, user: UserId, id: UploadId) -> Result<Option<Upload>> {
         Ok(self
             .lock()?
@@ -263,13 +272,24 @@ impl MetadataStore for MemoryStore {
     async fn commit_media(
         &self,
         media: &Media,
-        upload: Option<UploadId>,
+        upload: Option<&Upload>,
         events: &[NewEvent],
     ) -> Result<CommitOutcome> {
         let mut state = self.lock()?;
-        if let Some(upload) = upload.and_then(|id| state.uploads.get_mut(&id)) {
-            upload.completed = true;
-            upload.offset = upload.length;
+        if let Some(upload) = upload {
+            let media_taken = state.uploads.values().any(|u| {
+                u.id != upload.id
+                    && u.user_id == upload.user_id
+                    && u.media.media_id == upload.media.media_id
+            });
+            if !media_taken {
+                let stored = state
+                    .uploads
+                    .entry(upload.id)
+                    .or_insert_with(|| upload.clone());
+                stored.completed = true;
+                stored.offset = stored.length;
+            }
         }
         let key = (media.user_id, media.id);
         if state.media.contains_key(&key) {

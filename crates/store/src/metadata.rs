@@ -45,16 +45,19 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// (a retried creation must not start a second upload).
     async fn create_upload(&self, upload: &Upload) -> Result<Upload>;
     async fn upload(&self, user: UserId, id: UploadId) -> Result<Option<Upload>>;
+    /// The upload carrying this media id, if any.
+    async fn upload_by_media(&self, user: UserId, media: MediaId) -> Result<Option<Upload>>;
     async fn set_upload_offset(&self, id: UploadId, offset: u64) -> Result<()>;
     async fn delete_upload(&self, user: UserId, id: UploadId) -> Result<bool>;
     /// Unfinished uploads whose expiry has passed.
     async fn expired_uploads(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Upload>>;
 
-    /// One transaction: the media row, its events, and (when given) the upload marked complete.
+    /// One transaction: the media row, its events, and (when given) the upload recorded as
+    /// complete; an upload not stored yet (a creation that carried the whole file) is inserted.
     async fn commit_media(
         &self,
         media: &Media,
-        upload: Option<UploadId>,
+        upload: Option<&Upload>,
         events: &[NewEvent],
     ) -> Result<CommitOutcome>;
     async fn media(&self, user: UserId, id: MediaId) -> Result<Option<Media>>;

@@ -2,6 +2,7 @@
 //! fsynced (`synchronous=FULL`) so an acknowledged upload survives power loss.
 
 mod bus;
+mod group_commit;
 mod metadata;
 mod rows;
 
@@ -15,6 +16,7 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    writer: group_commit::GroupCommit,
 }
 
 impl SqliteStore {
@@ -45,7 +47,8 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        let writer = group_commit::GroupCommit::start(pool.clone());
+        Ok(Self { pool, writer })
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -184,20 +184,52 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
     item.id = media_id;
     assert_eq!(
         store
-            .commit_media(&item, Some(first.id), &[uploaded(&item)])
+            .commit_media(&item, Some(&first), &[uploaded(&item)])
             .await
             .unwrap(),
         CommitOutcome::Created
     );
     assert_eq!(
         store
-            .commit_media(&item, Some(first.id), &[uploaded(&item)])
+            .commit_media(&item, Some(&first), &[uploaded(&item)])
             .await
             .unwrap(),
         CommitOutcome::AlreadyExists
     );
     let done = store.upload(alice.id, first.id).await.unwrap().unwrap();
     assert!(done.completed && done.offset == 10);
+    assert_eq!(
+        store
+            .upload_by_media(alice.id, media_id)
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(first.id)
+    );
+    assert!(
+        store
+            .upload_by_media(bob.id, media_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A creation that carried the whole file is stored by the commit itself, complete.
+    let mut whole = media(alice.id, 11);
+    let mut carried = new_upload(3);
+    carried.media.media_id = whole.id;
+    whole.size_bytes = 3;
+    store
+        .commit_media(&whole, Some(&carried), &[uploaded(&whole)])
+        .await
+        .unwrap();
+    let stored = store
+        .upload(alice.id, carried.id)
+        .await
+        .unwrap()
+        .expect("inserted by the commit");
+    assert!(stored.completed && stored.offset == 3);
+    store.delete_media(alice.id, whole.id, &[]).await.unwrap();
     assert!(
         !store.delete_upload(alice.id, first.id).await.unwrap(),
         "completed uploads stay"

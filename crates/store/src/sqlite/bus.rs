@@ -7,14 +7,11 @@ use crate::error::{Result, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sightline_core::event::{NewEvent, Topic};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Row, SqliteConnection};
 use std::time::Duration;
 
 /// Writes events and their deliveries inside the caller's transaction.
-pub(super) async fn insert_events(
-    tx: &mut Transaction<'_, Sqlite>,
-    events: &[NewEvent],
-) -> Result<()> {
+pub(super) async fn insert_events(conn: &mut SqliteConnection, events: &[NewEvent]) -> Result<()> {
     let now = millis(Utc::now());
     for event in events {
         let (id,): (i64,) = sqlx::query_as(
@@ -23,7 +20,7 @@ pub(super) async fn insert_events(
         .bind(event.topic.as_str())
         .bind(event.payload.to_string())
         .bind(now)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *conn)
         .await?;
         sqlx::query(
             "INSERT INTO deliveries (event_id, consumer, available_at) \
@@ -32,7 +29,7 @@ pub(super) async fn insert_events(
         .bind(id)
         .bind(now)
         .bind(event.topic.as_str())
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(())

@@ -1,4 +1,5 @@
 use super::bus::insert_events;
+use super::group_commit::{Write, Written};
 use super::{SqliteStore, millis, rows};
 use crate::error::{Result, StoreError};
 use crate::metadata::MetadataStore;
@@ -8,14 +9,14 @@ use chrono::{DateTime, Utc};
 use sightline_core::event::NewEvent;
 use sightline_core::{DeviceId, MediaId, UploadId, UserId};
 
-const MEDIA_COLUMNS: &str = "user_id, id, kind, status, failure_reason, filename, device_id, captured_at, \
+pub(super) const MEDIA_COLUMNS: &str = "user_id, id, kind, status, failure_reason, filename, device_id, captured_at, \
      captured_at_from_client, lat, lon, size_bytes, raw_key, facts, thumbnail_key, preview_key, rendition_key, created_at, updated_at";
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -170,34 +171,31 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn create_upload(&self, upload: &Upload) -> Result<Upload> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO uploads (id, user_id, media_id, length, \"offset\", media, created_at, expires_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, media_id) DO NOTHING",
-        )
-        .bind(upload.id.to_string())
-        .bind(upload.user_id.to_string())
-        .bind(upload.media.media_id.to_string())
-        .bind(upload.length as i64)
-        .bind(upload.offset as i64)
-        .bind(to_json(&upload.media)?)
-        .bind(millis(upload.created_at))
-        .bind(millis(upload.expires_at))
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query("SELECT * FROM uploads WHERE user_id = ? AND media_id = ?")
-            .bind(upload.user_id.to_string())
-            .bind(upload.media.media_id.to_string())
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        rows::upload(&row)
+        match self
+            .writer
+            .submit(Write::CreateUpload(upload.clone()))
+            .await?
+        {
+            Written::Upload(upload) => Ok(upload),
+            Written::Commit(_) => Err(StoreError::Corrupt(
+                "group commit answered out of kind".into(),
+            )),
+        }
     }
 
     async fn upload(&self, user: UserId, id: UploadId) -> Result<Option<Upload>> {
         let row = sqlx::query("SELECT * FROM uploads WHERE user_id = ? AND id = ?")
             .bind(user.to_string())
             .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(rows::upload).transpose()
+    }
+
+    async fn upload_by_media(&self, user: UserId, media: MediaId) -> Result<Option<Upload>> {
+        let row = sqlx::query("SELECT * FROM uploads WHERE user_id = ? AND media_id = ?")
+            .bind(user.to_string())
+            .bind(media.to_string())
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(rows::upload).transpose()
@@ -236,50 +234,20 @@ impl MetadataStore for SqliteStore {
     async fn commit_media(
         &self,
         media: &Media,
-        upload: Option<UploadId>,
+        upload: Option<&Upload>,
         events: &[NewEvent],
     ) -> Result<CommitOutcome> {
-        let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(&format!(
-            "INSERT INTO media ({MEDIA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (user_id, id) DO NOTHING"
-        ))
-        .bind(media.user_id.to_string())
-        .bind(media.id.to_string())
-        .bind(media.kind.as_str())
-        .bind(media.status.as_str())
-        .bind(&media.failure_reason)
-        .bind(&media.filename)
-        .bind(media.device_id.map(|d| d.to_string()))
-        .bind(millis(media.captured_at))
-        .bind(media.captured_at_from_client)
-        .bind(media.location.map(|l| l.lat))
-        .bind(media.location.map(|l| l.lon))
-        .bind(media.size_bytes as i64)
-        .bind(&media.raw_key)
-        .bind(media.facts.as_ref().map(to_json).transpose()?)
-        .bind(&media.thumbnail_key)
-        .bind(&media.preview_key)
-        .bind(&media.rendition_key)
-        .bind(millis(media.created_at))
-        .bind(millis(media.updated_at))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            > 0;
-        if let Some(upload) = upload {
-            sqlx::query("UPDATE uploads SET completed = 1, \"offset\" = length WHERE id = ?")
-                .bind(upload.to_string())
-                .execute(&mut *tx)
-                .await?;
+        let write = Write::CommitMedia {
+            media: Box::new(media.clone()),
+            upload: upload.cloned(),
+            events: events.to_vec(),
+        };
+        match self.writer.submit(write).await? {
+            Written::Commit(outcome) => Ok(outcome),
+            Written::Upload(_) => Err(StoreError::Corrupt(
+                "group commit answered out of kind".into(),
+            )),
         }
-        if !inserted {
-            tx.commit().await?;
-            return Ok(CommitOutcome::AlreadyExists);
-        }
-        insert_events(&mut tx, events).await?;
-        tx.commit().await?;
-        Ok(CommitOutcome::Created)
     }
 
     async fn media(&self, user: UserId, id: MediaId) -> Result<Option<Media>> {

@@ -12,15 +12,15 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use futures::StreamExt;
-use sha2::{Digest, Sha256};
 use sightline_core::tus::{self, MediaUploadInfo};
 use sightline_core::{UploadId, UserId};
 use sightline_store::model::{PendingMedia, Upload};
-use std::path::PathBuf;
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
-const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
+mod write;
+
+pub use write::expire_stale;
+
+pub(super) const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
 
 fn tus_headers(response: &mut Response, upload: &Upload) {
     let headers = response.headers_mut();
@@ -47,10 +47,6 @@ fn require_tus(headers: &HeaderMap) -> ApiResult<()> {
             "missing Tus-Resumable header".into(),
         )),
     }
-}
-
-fn staging_path(state: &AppState, id: UploadId) -> PathBuf {
-    state.config.staging_dir().join(format!("{id}.part"))
 }
 
 pub async fn options(State(state): State<AppState>) -> Response {
@@ -121,29 +117,17 @@ pub async fn create(
         expires_at: now + chrono::Duration::seconds(state.config.uploads.expire_after_secs as i64),
         completed: false,
     };
-    let mut upload = state.backends.metadata.create_upload(&candidate).await?;
-    if upload.length != length {
-        return Err(ApiError::Conflict(format!(
-            "media_id {} is already being uploaded with Upload-Length {}",
-            upload.media.media_id, upload.length
-        )));
-    }
-    let fresh = upload.id == candidate.id;
-    if fresh {
-        tokio::fs::create_dir_all(state.config.staging_dir())
-            .await
-            .map_err(ApiError::internal)?;
-        tokio::fs::File::create(staging_path(&state, upload.id))
-            .await
-            .map_err(ApiError::internal)?;
-    }
-    // creation-with-upload: only a new upload takes a body; a retried creation reports where
-    // the existing one stands and the client continues with PATCH.
-    if fresh && header_str(&headers, "Content-Type") == Some(OFFSET_OCTET_STREAM) {
-        upload = write_chunk(&state, upload, &headers, body, &request_id.0).await?;
-    } else if !fresh && upload.offset == upload.length && !upload.completed {
-        upload = finish(&state, upload, &request_id.0).await?;
-    }
+    let store = &state.backends.metadata;
+    let (upload, fresh) = match store.upload_by_media(caller.user_id, info.media_id).await? {
+        Some(existing) => (
+            resume_existing(&state, existing, length, &request_id.0).await?,
+            false,
+        ),
+        None if header_str(&headers, "Content-Type") == Some(OFFSET_OCTET_STREAM) => {
+            write::create_with_body(&state, candidate, &headers, body, &request_id.0).await?
+        }
+        None => write::create_empty(&state, candidate).await?,
+    };
     // 200 tells a retrying client that the upload already existed (its body was not taken).
     let status = if fresh {
         StatusCode::CREATED
@@ -158,6 +142,26 @@ pub async fn create(
         HeaderValue::from_str(&location).map_err(ApiError::internal)?,
     );
     Ok(response)
+}
+
+/// A creation for a media id that already has an upload: report where it stands (finishing it
+/// if every byte arrived before a crash). Its body, if any, is not taken.
+async fn resume_existing(
+    state: &AppState,
+    upload: Upload,
+    length: u64,
+    correlation_id: &str,
+) -> ApiResult<Upload> {
+    if upload.length != length {
+        return Err(ApiError::Conflict(format!(
+            "media_id {} is already being uploaded with Upload-Length {}",
+            upload.media.media_id, upload.length
+        )));
+    }
+    if upload.offset == upload.length && !upload.completed {
+        return write::finish(state, upload, correlation_id).await;
+    }
+    Ok(upload)
 }
 
 async fn load(state: &AppState, user: UserId, id: &str) -> ApiResult<Upload> {
@@ -178,7 +182,7 @@ pub async fn head(
 ) -> ApiResult<Response> {
     let mut upload = load(&state, caller.user_id, &id).await?;
     if upload.offset == upload.length && !upload.completed {
-        upload = finish(&state, upload, &request_id.0).await?;
+        upload = write::finish(&state, upload, &request_id.0).await?;
     }
     let mut response = StatusCode::OK.into_response();
     tus_headers(&mut response, &upload);
@@ -200,7 +204,7 @@ pub async fn patch(
         )));
     }
     let upload = load(&state, caller.user_id, &id).await?;
-    let upload = write_chunk(&state, upload, &headers, body, &request_id.0).await?;
+    let upload = write::write_chunk(&state, upload, &headers, body, &request_id.0).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     tus_headers(&mut response, &upload);
     Ok(response)
@@ -228,174 +232,10 @@ pub async fn terminate(
         .metadata
         .delete_upload(caller.user_id, upload.id)
         .await?;
-    ingest::remove_quietly(&staging_path(&state, upload.id)).await;
+    ingest::remove_quietly(&write::staging_path(&state, upload.id)).await;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
         .insert("Tus-Resumable", HeaderValue::from_static(tus::VERSION));
     Ok(response)
-}
-
-/// Appends one request body at the upload's offset; commits the media when the upload is full.
-async fn write_chunk(
-    state: &AppState,
-    upload: Upload,
-    headers: &HeaderMap,
-    body: Body,
-    correlation_id: &str,
-) -> ApiResult<Upload> {
-    let _lock = state
-        .locks
-        .try_lock(&format!("upload:{}", upload.id))
-        .ok_or_else(|| ApiError::Locked("another request is writing to this upload".into()))?;
-    // Re-read under the lock: the offset may have moved since the caller loaded it.
-    let mut upload = state
-        .backends
-        .metadata
-        .upload(upload.user_id, upload.id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if let Some(claimed) = header_str(headers, "Upload-Offset") {
-        let claimed: u64 = claimed.parse().map_err(|_| {
-            ApiError::BadRequest("Upload-Offset must be a non-negative integer".into())
-        })?;
-        if claimed != upload.offset {
-            return Err(ApiError::Conflict(format!(
-                "Upload-Offset {claimed} does not match the upload's offset {}",
-                upload.offset
-            )));
-        }
-    } else if upload.offset != 0 {
-        return Err(ApiError::BadRequest("missing Upload-Offset".into()));
-    }
-    if upload.completed || upload.offset == upload.length {
-        return if upload.completed {
-            Ok(upload)
-        } else {
-            finish(state, upload, correlation_id).await
-        };
-    }
-    if upload.expires_at < Utc::now() {
-        return Err(ApiError::Gone("upload expired".into()));
-    }
-    let checksum = header_str(headers, "Upload-Checksum")
-        .map(tus::parse_checksum)
-        .transpose()
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    if let Some(declared) =
-        header_str(headers, "Content-Length").and_then(|v| v.parse::<u64>().ok())
-        && upload.offset + declared > upload.length
-    {
-        return Err(ApiError::PayloadTooLarge(format!(
-            "chunk of {declared} bytes at offset {} overruns Upload-Length {}",
-            upload.offset, upload.length
-        )));
-    }
-
-    let path = staging_path(state, upload.id);
-    let mut file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .await
-        .map_err(ApiError::internal)?;
-    file.set_len(upload.offset)
-        .await
-        .map_err(ApiError::internal)?;
-    file.seek(std::io::SeekFrom::Start(upload.offset))
-        .await
-        .map_err(ApiError::internal)?;
-
-    let mut hasher = checksum.as_ref().map(|_| Sha256::new());
-    let mut written = 0u64;
-    let mut stream = body.into_data_stream();
-    let mut interrupted = false;
-    while let Some(next) = stream.next().await {
-        let Ok(chunk) = next else {
-            // The client went away: keep what arrived (unless it must be verified as a whole).
-            interrupted = true;
-            break;
-        };
-        if upload.offset + written + chunk.len() as u64 > upload.length {
-            file.set_len(upload.offset)
-                .await
-                .map_err(ApiError::internal)?;
-            return Err(ApiError::PayloadTooLarge(format!(
-                "body overruns Upload-Length {}",
-                upload.length
-            )));
-        }
-        if let Some(h) = hasher.as_mut() {
-            h.update(&chunk);
-        }
-        file.write_all(&chunk).await.map_err(ApiError::internal)?;
-        written += chunk.len() as u64;
-    }
-    if let (Some(expected), Some(h)) = (checksum, hasher)
-        && (interrupted || h.finalize()[..] != expected.sha256[..])
-    {
-        file.set_len(upload.offset)
-            .await
-            .map_err(ApiError::internal)?;
-        return Err(ApiError::ChecksumMismatch);
-    }
-    file.sync_data().await.map_err(ApiError::internal)?;
-    drop(file);
-    upload.offset += written;
-    state
-        .backends
-        .metadata
-        .set_upload_offset(upload.id, upload.offset)
-        .await?;
-    if upload.offset == upload.length {
-        upload = finish(state, upload, correlation_id).await?;
-    }
-    Ok(upload)
-}
-
-/// Moves a complete upload into the library. Safe to repeat after a crash at any point.
-async fn finish(state: &AppState, mut upload: Upload, correlation_id: &str) -> ApiResult<Upload> {
-    let staged = staging_path(state, upload.id);
-    ingest::commit(
-        state,
-        upload.user_id,
-        Some(upload.id),
-        &upload.media,
-        &staged,
-        upload.created_at,
-        correlation_id,
-    )
-    .await?;
-    upload.completed = true;
-    upload.offset = upload.length;
-    Ok(upload)
-}
-
-/// Removes expired unfinished uploads and their staged bytes.
-pub async fn expire_stale(state: &AppState) -> ApiResult<usize> {
-    let expired = state
-        .backends
-        .metadata
-        .expired_uploads(Utc::now(), 500)
-        .await?;
-    let mut removed = 0;
-    for upload in expired {
-        let Some(_lock) = state.locks.try_lock(&format!("upload:{}", upload.id)) else {
-            continue;
-        };
-        if state
-            .backends
-            .metadata
-            .delete_upload(upload.user_id, upload.id)
-            .await?
-        {
-            ingest::remove_quietly(&staging_path(state, upload.id)).await;
-            removed += 1;
-        }
-    }
-    if removed > 0 {
-        tracing::info!(removed, "expired unfinished uploads removed");
-    }
-    Ok(removed)
 }

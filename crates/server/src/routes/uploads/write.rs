@@ -1,0 +1,265 @@
+//! Writing upload bytes: the staging file, offsets, and handing finished uploads to the commit
+//! path. The database offset is the truth; bytes past it in the staging file (from a request
+//! cut short by a crash) are truncated before the next write.
+
+use crate::error::{ApiError, ApiResult};
+use crate::ingest;
+use crate::routes::header_str;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::http::HeaderMap;
+use chrono::Utc;
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+use sightline_core::UploadId;
+use sightline_core::tus;
+use sightline_store::model::Upload;
+use std::path::PathBuf;
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+
+pub(super) fn staging_path(state: &AppState, id: UploadId) -> PathBuf {
+    state.config.staging_dir().join(format!("{id}.part"))
+}
+
+/// Streams one request body into `upload`'s staging file at its offset, verifying the
+/// checksum when one was sent. Returns the bytes taken and the file, flushed but not synced.
+/// On an error the file is left at the old offset.
+async fn receive(
+    state: &AppState,
+    upload: &Upload,
+    headers: &HeaderMap,
+    body: Body,
+) -> ApiResult<(u64, tokio::fs::File)> {
+    let checksum = header_str(headers, "Upload-Checksum")
+        .map(tus::parse_checksum)
+        .transpose()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let overrun =
+        || ApiError::PayloadTooLarge(format!("the body overruns Upload-Length {}", upload.length));
+    let declared = header_str(headers, "Content-Length").and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| upload.offset + n > upload.length) {
+        return Err(overrun());
+    }
+    tokio::fs::create_dir_all(state.config.staging_dir())
+        .await
+        .map_err(ApiError::internal)?;
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(staging_path(state, upload.id))
+        .await
+        .map_err(ApiError::internal)?;
+    file.set_len(upload.offset)
+        .await
+        .map_err(ApiError::internal)?;
+    file.seek(std::io::SeekFrom::Start(upload.offset))
+        .await
+        .map_err(ApiError::internal)?;
+    // Request frames are small; buffering turns them into few large writes.
+    let mut file = tokio::io::BufWriter::with_capacity(256 << 10, file);
+
+    let mut hasher = checksum.as_ref().map(|_| Sha256::new());
+    let mut written = 0u64;
+    let mut stream = body.into_data_stream();
+    let mut interrupted = false;
+    while let Some(next) = stream.next().await {
+        let Ok(chunk) = next else {
+            // The client went away: keep what arrived (unless it must be verified as a whole).
+            interrupted = true;
+            break;
+        };
+        if upload.offset + written + chunk.len() as u64 > upload.length {
+            file.get_mut()
+                .set_len(upload.offset)
+                .await
+                .map_err(ApiError::internal)?;
+            return Err(overrun());
+        }
+        if let Some(h) = hasher.as_mut() {
+            h.update(&chunk);
+        }
+        file.write_all(&chunk).await.map_err(ApiError::internal)?;
+        written += chunk.len() as u64;
+    }
+    if let (Some(expected), Some(h)) = (checksum, hasher)
+        && (interrupted || h.finalize()[..] != expected.sha256[..])
+    {
+        file.get_mut()
+            .set_len(upload.offset)
+            .await
+            .map_err(ApiError::internal)?;
+        return Err(ApiError::ChecksumMismatch);
+    }
+    file.flush().await.map_err(ApiError::internal)?;
+    Ok((written, file.into_inner()))
+}
+
+/// A creation without a body: the upload row and an empty staging file.
+pub(super) async fn create_empty(state: &AppState, candidate: Upload) -> ApiResult<(Upload, bool)> {
+    tokio::fs::create_dir_all(state.config.staging_dir())
+        .await
+        .map_err(ApiError::internal)?;
+    tokio::fs::File::create(staging_path(state, candidate.id))
+        .await
+        .map_err(ApiError::internal)?;
+    let upload = state.backends.metadata.create_upload(&candidate).await?;
+    let fresh = upload.id == candidate.id;
+    if !fresh {
+        // Another creation for the same media id won the race.
+        ingest::remove_quietly(&staging_path(state, candidate.id)).await;
+    }
+    Ok((upload, fresh))
+}
+
+/// creation-with-upload. When the body holds the whole file (small photos), the upload row is
+/// written by the media commit itself: one database commit for the whole upload. A partial
+/// body becomes a resumable upload at the offset it reached.
+pub(super) async fn create_with_body(
+    state: &AppState,
+    mut candidate: Upload,
+    headers: &HeaderMap,
+    body: Body,
+    correlation_id: &str,
+) -> ApiResult<(Upload, bool)> {
+    let (written, file) = match receive(state, &candidate, headers, body).await {
+        Ok(received) => received,
+        Err(e) => {
+            ingest::remove_quietly(&staging_path(state, candidate.id)).await;
+            return Err(e);
+        }
+    };
+    candidate.offset = written;
+    if written == candidate.length {
+        drop(file);
+        let media_id = candidate.media.media_id;
+        let user = candidate.user_id;
+        let done = finish(state, candidate, correlation_id).await?;
+        // A concurrent creation of the same media id may hold the upload row: answer with it.
+        return match state
+            .backends
+            .metadata
+            .upload_by_media(user, media_id)
+            .await?
+        {
+            Some(stored) if stored.id != done.id => Ok((stored, false)),
+            _ => Ok((done, true)),
+        };
+    }
+    file.sync_data().await.map_err(ApiError::internal)?;
+    drop(file);
+    let upload = state.backends.metadata.create_upload(&candidate).await?;
+    let fresh = upload.id == candidate.id;
+    if !fresh {
+        ingest::remove_quietly(&staging_path(state, candidate.id)).await;
+    }
+    Ok((upload, fresh))
+}
+
+/// Appends one PATCH body at the upload's offset; commits the media when the upload is full.
+pub(super) async fn write_chunk(
+    state: &AppState,
+    upload: Upload,
+    headers: &HeaderMap,
+    body: Body,
+    correlation_id: &str,
+) -> ApiResult<Upload> {
+    let _lock = state
+        .locks
+        .try_lock(&format!("upload:{}", upload.id))
+        .ok_or_else(|| ApiError::Locked("another request is writing to this upload".into()))?;
+    // Re-read under the lock: the offset may have moved since the caller loaded it.
+    let mut upload = state
+        .backends
+        .metadata
+        .upload(upload.user_id, upload.id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let claimed: u64 = header_str(headers, "Upload-Offset")
+        .ok_or_else(|| ApiError::BadRequest("missing Upload-Offset".into()))?
+        .parse()
+        .map_err(|_| ApiError::BadRequest("Upload-Offset must be a non-negative integer".into()))?;
+    if claimed != upload.offset {
+        return Err(ApiError::Conflict(format!(
+            "Upload-Offset {claimed} does not match the upload's offset {}",
+            upload.offset
+        )));
+    }
+    if upload.completed {
+        return Ok(upload);
+    }
+    if upload.offset == upload.length {
+        return finish(state, upload, correlation_id).await;
+    }
+    if upload.expires_at < Utc::now() {
+        return Err(ApiError::Gone("upload expired".into()));
+    }
+    let (written, file) = receive(state, &upload, headers, body).await?;
+    upload.offset += written;
+    if upload.offset == upload.length {
+        // The blob store makes the finished file durable when it takes it, and the commit
+        // records the upload complete: syncing here or writing the offset would only add
+        // fsyncs. A crash before the commit leaves the old offset and a longer staged file,
+        // which the next PATCH truncates.
+        drop(file);
+        return finish(state, upload, correlation_id).await;
+    }
+    file.sync_data().await.map_err(ApiError::internal)?;
+    drop(file);
+    state
+        .backends
+        .metadata
+        .set_upload_offset(upload.id, upload.offset)
+        .await?;
+    Ok(upload)
+}
+
+/// Moves a complete upload into the library. Safe to repeat after a crash at any point.
+pub(super) async fn finish(
+    state: &AppState,
+    mut upload: Upload,
+    correlation_id: &str,
+) -> ApiResult<Upload> {
+    let staged = staging_path(state, upload.id);
+    upload.completed = true;
+    upload.offset = upload.length;
+    ingest::commit(
+        state,
+        upload.user_id,
+        Some(&upload),
+        &upload.media,
+        &staged,
+        upload.created_at,
+        correlation_id,
+    )
+    .await?;
+    Ok(upload)
+}
+
+/// Removes expired unfinished uploads and their staged bytes.
+pub async fn expire_stale(state: &AppState) -> ApiResult<usize> {
+    let expired = state
+        .backends
+        .metadata
+        .expired_uploads(Utc::now(), 500)
+        .await?;
+    let mut removed = 0;
+    for upload in expired {
+        let Some(_lock) = state.locks.try_lock(&format!("upload:{}", upload.id)) else {
+            continue;
+        };
+        if state
+            .backends
+            .metadata
+            .delete_upload(upload.user_id, upload.id)
+            .await?
+        {
+            ingest::remove_quietly(&staging_path(state, upload.id)).await;
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, "expired unfinished uploads removed");
+    }
+    Ok(removed)
+}

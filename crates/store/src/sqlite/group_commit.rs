@@ -1,0 +1,202 @@
+//! Group commit for the hot writes (upload creation, media commit). SQLite has one writer and
+//! every commit is an fsync; concurrent uploads would queue behind each other's fsyncs. Instead
+//! one task takes every write waiting at that moment, runs each inside its own savepoint of one
+//! transaction, and commits them with a single fsync. A write that fails rolls back to its
+//! savepoint without touching the others.
+
+use super::bus::insert_events;
+use super::metadata::{MEDIA_COLUMNS, to_json};
+use super::{millis, rows};
+use crate::error::{Result, StoreError};
+use crate::model::{CommitOutcome, Media, Upload};
+use sightline_core::event::NewEvent;
+use sqlx::SqliteConnection;
+use sqlx::sqlite::SqlitePool;
+use tokio::sync::{mpsc, oneshot};
+
+/// Most writes one commit takes; bounds the transaction under a flood.
+const MAX_BATCH: usize = 256;
+
+pub(super) enum Write {
+    CreateUpload(Upload),
+    CommitMedia {
+        media: Box<Media>,
+        upload: Option<Upload>,
+        events: Vec<NewEvent>,
+    },
+}
+
+pub(super) enum Written {
+    Upload(Upload),
+    Commit(CommitOutcome),
+}
+
+type Request = (Write, oneshot::Sender<Result<Written>>);
+
+#[derive(Debug, Clone)]
+pub(super) struct GroupCommit {
+    requests: mpsc::Sender<Request>,
+}
+
+impl GroupCommit {
+    pub(super) fn start(pool: SqlitePool) -> Self {
+        let (requests, queue) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(pool, queue));
+        Self { requests }
+    }
+
+    pub(super) async fn submit(&self, write: Write) -> Result<Written> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || StoreError::Unavailable("the database writer has stopped".into());
+        self.requests
+            .send((write, reply))
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Request>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let (writes, replies): (Vec<Write>, Vec<_>) = batch.into_iter().unzip();
+        match apply(&pool, writes).await {
+            Ok(results) => {
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                tracing::error!(error = %message, "group commit failed");
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Unavailable(message.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Runs the writes in one transaction. The outer error means nothing was committed.
+async fn apply(pool: &SqlitePool, writes: Vec<Write>) -> Result<Vec<Result<Written>>> {
+    let mut conn = pool.acquire().await?;
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    let mut results = Vec::with_capacity(writes.len());
+    for write in writes {
+        match apply_one(&mut conn, write).await {
+            Ok(result) => results.push(result),
+            Err(e) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                return Err(e);
+            }
+        }
+    }
+    if let Err(e) = sqlx::query("COMMIT").execute(&mut *conn).await {
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        return Err(e.into());
+    }
+    Ok(results)
+}
+
+/// One write inside its savepoint. The outer error is a failure of the transaction itself.
+async fn apply_one(conn: &mut SqliteConnection, write: Write) -> Result<Result<Written>> {
+    sqlx::query("SAVEPOINT write").execute(&mut *conn).await?;
+    let result = match write {
+        Write::CreateUpload(upload) => create_upload(conn, &upload).await.map(Written::Upload),
+        Write::CommitMedia {
+            media,
+            upload,
+            events,
+        } => commit_media(conn, &media, upload.as_ref(), &events)
+            .await
+            .map(Written::Commit),
+    };
+    if result.is_err() {
+        sqlx::query("ROLLBACK TO write").execute(&mut *conn).await?;
+    }
+    sqlx::query("RELEASE write").execute(&mut *conn).await?;
+    Ok(result)
+}
+
+async fn create_upload(conn: &mut SqliteConnection, upload: &Upload) -> Result<Upload> {
+    insert_upload(conn, upload).await?;
+    let row = sqlx::query("SELECT * FROM uploads WHERE user_id = ? AND media_id = ?")
+        .bind(upload.user_id.to_string())
+        .bind(upload.media.media_id.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    rows::upload(&row)
+}
+
+async fn insert_upload(conn: &mut SqliteConnection, upload: &Upload) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO uploads (id, user_id, media_id, length, \"offset\", media, created_at, expires_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(upload.id.to_string())
+    .bind(upload.user_id.to_string())
+    .bind(upload.media.media_id.to_string())
+    .bind(upload.length as i64)
+    .bind(upload.offset as i64)
+    .bind(to_json(&upload.media)?)
+    .bind(millis(upload.created_at))
+    .bind(millis(upload.expires_at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn commit_media(
+    conn: &mut SqliteConnection,
+    media: &Media,
+    upload: Option<&Upload>,
+    events: &[NewEvent],
+) -> Result<CommitOutcome> {
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO media ({MEDIA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (user_id, id) DO NOTHING"
+    ))
+    .bind(media.user_id.to_string())
+    .bind(media.id.to_string())
+    .bind(media.kind.as_str())
+    .bind(media.status.as_str())
+    .bind(&media.failure_reason)
+    .bind(&media.filename)
+    .bind(media.device_id.map(|d| d.to_string()))
+    .bind(millis(media.captured_at))
+    .bind(media.captured_at_from_client)
+    .bind(media.location.map(|l| l.lat))
+    .bind(media.location.map(|l| l.lon))
+    .bind(media.size_bytes as i64)
+    .bind(&media.raw_key)
+    .bind(media.facts.as_ref().map(to_json).transpose()?)
+    .bind(&media.thumbnail_key)
+    .bind(&media.preview_key)
+    .bind(&media.rendition_key)
+    .bind(millis(media.created_at))
+    .bind(millis(media.updated_at))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        > 0;
+    if let Some(upload) = upload {
+        // Inserted when new (ignored when it exists or another upload holds the media id),
+        // then marked complete.
+        insert_upload(conn, upload).await?;
+        sqlx::query("UPDATE uploads SET completed = 1, \"offset\" = length WHERE id = ?")
+            .bind(upload.id.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    if !inserted {
+        return Ok(CommitOutcome::AlreadyExists);
+    }
+    insert_events(conn, events).await?;
+    Ok(CommitOutcome::Created)
+}
