@@ -21,6 +21,8 @@ pub struct IngestBench {
     pub small_files: usize,
     pub small_kib: usize,
     pub parallel: usize,
+    /// Each case runs this many times, interleaved; the median is reported.
+    pub rounds: usize,
     /// Where both the server's data and the plain copies go (the same disk).
     pub dir: PathBuf,
 }
@@ -122,6 +124,25 @@ async fn tus_uploads(
     })
 }
 
+/// Per case, the round with the median time.
+fn median_rows(rounds: Vec<Vec<Row>>) -> Vec<Row> {
+    let cases = rounds.first().map_or(0, Vec::len);
+    let mut by_case: Vec<Vec<Row>> = (0..cases).map(|_| Vec::new()).collect();
+    for round in rounds {
+        for (case, row) in round.into_iter().enumerate() {
+            by_case[case].push(row);
+        }
+    }
+    by_case
+        .into_iter()
+        .filter_map(|mut runs| {
+            runs.sort_by_key(|r| r.elapsed);
+            let middle = runs.len() / 2;
+            runs.into_iter().nth(middle)
+        })
+        .collect()
+}
+
 pub async fn ingest(options: IngestBench) -> anyhow::Result<Vec<Row>> {
     let scratch = tempfile::tempdir_in(&options.dir).context("creating the bench directory")?;
     let mut config = Config {
@@ -144,39 +165,47 @@ pub async fn ingest(options: IngestBench) -> anyhow::Result<Vec<Row>> {
         .map(|i| payload(options.small_kib << 10, 1000 + i as u64).into())
         .collect();
     let plain = client.clone().with_checksums(false);
-    let (large_dir, small_dir) = (
-        scratch.path().join("plain-large"),
-        scratch.path().join("plain-small"),
-    );
     let parallel = options.parallel;
-    // Baseline first for large files, then uploads; the order is swapped for small files so
-    // neither side always runs on a warmer disk.
-    let rows = vec![
-        plain_writes("large: plain copy + fsync", &large_dir, &large, parallel).await?,
-        tus_uploads("large: tus upload", &plain, &large, parallel, "mp4").await?,
-        tus_uploads(
-            "large: tus upload, sha256 per chunk",
-            &client,
-            &large,
-            parallel,
-            "mp4",
-        )
-        .await?,
-        tus_uploads("small: tus upload", &plain, &small, parallel, "jpg").await?,
-        plain_writes("small: plain write + fsync", &small_dir, &small, parallel).await?,
-    ];
+    // Disk latency on shared machines drifts; interleaving the cases over several rounds and
+    // keeping each case's median keeps one slow moment from deciding a ratio.
+    let mut rounds: Vec<Vec<Row>> = Vec::new();
+    for round in 0..options.rounds.max(1) {
+        let (large_dir, small_dir) = (
+            scratch.path().join(format!("plain-large-{round}")),
+            scratch.path().join(format!("plain-small-{round}")),
+        );
+        rounds.push(vec![
+            plain_writes("large: plain copy + fsync", &large_dir, &large, parallel).await?,
+            tus_uploads("large: tus upload", &plain, &large, parallel, "mp4").await?,
+            tus_uploads(
+                "large: tus upload, sha256 per chunk",
+                &client,
+                &large,
+                parallel,
+                "mp4",
+            )
+            .await?,
+            tus_uploads("small: tus upload", &plain, &small, parallel, "jpg").await?,
+            plain_writes("small: plain write + fsync", &small_dir, &small, parallel).await?,
+        ]);
+        // Keep the disk from filling over the rounds.
+        let _ = std::fs::remove_dir_all(&large_dir);
+        let _ = std::fs::remove_dir_all(&small_dir);
+    }
+    let rows = median_rows(rounds);
     server.shutdown();
     Ok(rows)
 }
 
 pub fn print_table(options: &IngestBench, rows: &[Row]) {
     println!(
-        "ingest bench: {} x {} MiB and {} x {} KiB, {} in parallel, on {}",
+        "ingest bench: {} x {} MiB and {} x {} KiB, {} in parallel, median of {} rounds, on {}",
         options.large_files,
         options.large_mib,
         options.small_files,
         options.small_kib,
         options.parallel,
+        options.rounds.max(1),
         options.dir.display()
     );
     println!("| case | files | MB | seconds | MB/s | files/s |");

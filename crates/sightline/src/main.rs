@@ -94,8 +94,12 @@ enum BenchCommand {
         small_files: usize,
         #[arg(long, default_value_t = 200)]
         small_kib: usize,
-        #[arg(long, default_value_t = 4)]
+        /// Uploads (and plain writes) at once.
+        #[arg(long, default_value_t = 16)]
         parallel: usize,
+        /// Rounds per case; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
         /// Scratch directory on the disk to measure.
         #[arg(long, default_value = "/var/tmp")]
         dir: PathBuf,
@@ -127,15 +131,20 @@ fn state_file() -> PathBuf {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // A benchmark's table is its output; per-request logs would only slow it down.
+    let default_filter = match cli.command {
+        Command::Bench { .. } => "warn",
+        _ => "info,sqlx=warn,tower_http=warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SIGHTLINE_LOG").unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn")
-            }),
+            tracing_subscriber::EnvFilter::try_from_env("SIGHTLINE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
+    match cli.command {
         Command::Serve(flags) => {
             let server = Server::start(load_config(&flags)?).await?;
             tokio::select! {
@@ -214,6 +223,7 @@ async fn main() -> anyhow::Result<()> {
                     small_files,
                     small_kib,
                     parallel,
+                    rounds,
                     dir,
                 },
         } => {
@@ -223,6 +233,7 @@ async fn main() -> anyhow::Result<()> {
                 small_files,
                 small_kib,
                 parallel,
+                rounds,
                 dir,
             };
             let rows = bench::ingest(options.clone()).await?;

@@ -16,6 +16,7 @@ use sightline_core::tus::{self, MediaUploadInfo};
 use sightline_core::{UploadId, UserId};
 use sightline_store::model::{PendingMedia, Upload};
 
+mod staging;
 mod write;
 
 pub use write::expire_stale;

@@ -2,6 +2,7 @@
 //! path. The database offset is the truth; bytes past it in the staging file (from a request
 //! cut short by a crash) are truncated before the next write.
 
+use super::staging::StagingFile;
 use crate::error::{ApiError, ApiResult};
 use crate::ingest;
 use crate::routes::header_str;
@@ -15,21 +16,20 @@ use sightline_core::UploadId;
 use sightline_core::tus;
 use sightline_store::model::Upload;
 use std::path::PathBuf;
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 pub(super) fn staging_path(state: &AppState, id: UploadId) -> PathBuf {
     state.config.staging_dir().join(format!("{id}.part"))
 }
 
 /// Streams one request body into `upload`'s staging file at its offset, verifying the
-/// checksum when one was sent. Returns the bytes taken and the file, flushed but not synced.
+/// checksum when one was sent. Returns the bytes taken and the file, written but not synced.
 /// On an error the file is left at the old offset.
 async fn receive(
     state: &AppState,
     upload: &Upload,
     headers: &HeaderMap,
     body: Body,
-) -> ApiResult<(u64, tokio::fs::File)> {
+) -> ApiResult<(u64, StagingFile)> {
     let checksum = header_str(headers, "Upload-Checksum")
         .map(tus::parse_checksum)
         .transpose()
@@ -43,21 +43,9 @@ async fn receive(
     tokio::fs::create_dir_all(state.config.staging_dir())
         .await
         .map_err(ApiError::internal)?;
-    let mut file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(staging_path(state, upload.id))
+    let mut file = StagingFile::open_at(&staging_path(state, upload.id), upload.offset)
         .await
         .map_err(ApiError::internal)?;
-    file.set_len(upload.offset)
-        .await
-        .map_err(ApiError::internal)?;
-    file.seek(std::io::SeekFrom::Start(upload.offset))
-        .await
-        .map_err(ApiError::internal)?;
-    // Request frames are small; buffering turns them into few large writes.
-    let mut file = tokio::io::BufWriter::with_capacity(256 << 10, file);
 
     let mut hasher = checksum.as_ref().map(|_| Sha256::new());
     let mut written = 0u64;
@@ -70,8 +58,7 @@ async fn receive(
             break;
         };
         if upload.offset + written + chunk.len() as u64 > upload.length {
-            file.get_mut()
-                .set_len(upload.offset)
+            file.truncate(upload.offset)
                 .await
                 .map_err(ApiError::internal)?;
             return Err(overrun());
@@ -79,20 +66,19 @@ async fn receive(
         if let Some(h) = hasher.as_mut() {
             h.update(&chunk);
         }
-        file.write_all(&chunk).await.map_err(ApiError::internal)?;
         written += chunk.len() as u64;
+        file.push(chunk).await.map_err(ApiError::internal)?;
     }
     if let (Some(expected), Some(h)) = (checksum, hasher)
         && (interrupted || h.finalize()[..] != expected.sha256[..])
     {
-        file.get_mut()
-            .set_len(upload.offset)
+        file.truncate(upload.offset)
             .await
             .map_err(ApiError::internal)?;
         return Err(ApiError::ChecksumMismatch);
     }
     file.flush().await.map_err(ApiError::internal)?;
-    Ok((written, file.into_inner()))
+    Ok((written, file))
 }
 
 /// A creation without a body: the upload row and an empty staging file.
@@ -122,7 +108,7 @@ pub(super) async fn create_with_body(
     body: Body,
     correlation_id: &str,
 ) -> ApiResult<(Upload, bool)> {
-    let (written, file) = match receive(state, &candidate, headers, body).await {
+    let (written, mut file) = match receive(state, &candidate, headers, body).await {
         Ok(received) => received,
         Err(e) => {
             ingest::remove_quietly(&staging_path(state, candidate.id)).await;
@@ -146,7 +132,7 @@ pub(super) async fn create_with_body(
             _ => Ok((done, true)),
         };
     }
-    file.sync_data().await.map_err(ApiError::internal)?;
+    file.sync().await.map_err(ApiError::internal)?;
     drop(file);
     let upload = state.backends.metadata.create_upload(&candidate).await?;
     let fresh = upload.id == candidate.id;
@@ -194,7 +180,7 @@ pub(super) async fn write_chunk(
     if upload.expires_at < Utc::now() {
         return Err(ApiError::Gone("upload expired".into()));
     }
-    let (written, file) = receive(state, &upload, headers, body).await?;
+    let (written, mut file) = receive(state, &upload, headers, body).await?;
     upload.offset += written;
     if upload.offset == upload.length {
         // The blob store makes the finished file durable when it takes it, and the commit
@@ -204,7 +190,7 @@ pub(super) async fn write_chunk(
         drop(file);
         return finish(state, upload, correlation_id).await;
     }
-    file.sync_data().await.map_err(ApiError::internal)?;
+    file.sync().await.map_err(ApiError::internal)?;
     drop(file);
     state
         .backends
