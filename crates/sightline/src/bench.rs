@@ -145,13 +145,17 @@ fn median_rows(rounds: Vec<Vec<Row>>) -> Vec<Row> {
 
 pub async fn ingest(options: IngestBench) -> anyhow::Result<Vec<Row>> {
     let scratch = tempfile::tempdir_in(&options.dir).context("creating the bench directory")?;
-    let mut config = Config {
-        data_dir: scratch.path().join("server"),
-        ..Config::default()
-    };
-    config.listen = "127.0.0.1:0".parse()?;
-    config.workers.concurrency = 0;
-    config.uploads.max_size = (options.large_mib as u64 + 1) << 20;
+    // SIGHTLINE__* variables apply, so other backends can be measured the same way.
+    let config = Config::load(
+        None,
+        std::env::vars(),
+        serde_json::json!({
+            "data_dir": scratch.path().join("server"),
+            "listen": "127.0.0.1:0",
+            "workers": {"concurrency": 0},
+            "uploads": {"max_size": (options.large_mib as u64 + 1) << 20},
+        }),
+    )?;
     let server = Server::start(config).await?;
     let session =
         Session::login_or_register(&server.url(), "bench@sightline.local", "bench-password")
@@ -188,9 +192,9 @@ pub async fn ingest(options: IngestBench) -> anyhow::Result<Vec<Row>> {
             tus_uploads("small: tus upload", &plain, &small, parallel, "jpg").await?,
             plain_writes("small: plain write + fsync", &small_dir, &small, parallel).await?,
         ]);
-        // Keep the disk from filling over the rounds.
-        let _ = std::fs::remove_dir_all(&large_dir);
-        let _ = std::fs::remove_dir_all(&small_dir);
+        // The plain copies stay until the end: deleting thousands of files between rounds
+        // makes ext4 scan past recently freed inodes on every later create, which would
+        // slow whichever case runs next.
     }
     let rows = median_rows(rounds);
     server.shutdown();

@@ -11,26 +11,17 @@ use sqlx::{Row, SqliteConnection};
 use std::time::Duration;
 
 /// Writes events and their deliveries inside the caller's transaction.
+/// Writes events inside the caller's transaction; the `outbox_fanout` trigger adds one
+/// delivery per subscribed consumer.
 pub(super) async fn insert_events(conn: &mut SqliteConnection, events: &[NewEvent]) -> Result<()> {
     let now = millis(Utc::now());
     for event in events {
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO outbox (topic, payload, created_at) VALUES (?, ?, ?) RETURNING id",
-        )
-        .bind(event.topic.as_str())
-        .bind(event.payload.to_string())
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await?;
-        sqlx::query(
-            "INSERT INTO deliveries (event_id, consumer, available_at) \
-             SELECT ?, consumer, ? FROM subscriptions WHERE topic = ?",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(event.topic.as_str())
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query("INSERT INTO outbox (topic, payload, created_at) VALUES (?, ?, ?)")
+            .bind(event.topic.as_str())
+            .bind(event.payload.to_string())
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! Group commit for the hot writes (upload creation, media commit). SQLite has one writer and
 //! every commit is an fsync; concurrent uploads would queue behind each other's fsyncs. Instead
-//! one task takes every write waiting at that moment, runs each inside its own savepoint of one
-//! transaction, and commits them with a single fsync. A write that fails rolls back to its
-//! savepoint without touching the others.
+//! one task takes every write waiting at that moment, runs them in one transaction and commits
+//! them with a single fsync. When one write fails, the batch is rolled back and each write is
+//! run alone, so only the bad one fails.
 
 use super::bus::insert_events;
 use super::metadata::{MEDIA_COLUMNS, to_json};
@@ -66,31 +66,54 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Request>) {
             }
         }
         let (writes, replies): (Vec<Write>, Vec<_>) = batch.into_iter().unzip();
-        match apply(&pool, writes).await {
-            Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    let _ = reply.send(result);
+        let (size, started) = (writes.len(), std::time::Instant::now());
+        let results = match apply(&pool, &writes).await {
+            Ok(done) => done.into_iter().map(Ok).collect(),
+            // One write failed (a constraint, a bad row): run each alone, so it fails alone.
+            Err(_) if writes.len() > 1 => {
+                let mut results = Vec::with_capacity(writes.len());
+                for write in &writes {
+                    results.push(
+                        apply(&pool, std::slice::from_ref(write))
+                            .await
+                            .map(|mut done| done.remove(0)),
+                    );
                 }
+                results
             }
-            Err(e) => {
-                let message = e.to_string();
-                tracing::error!(error = %message, "group commit failed");
-                for reply in replies {
-                    let _ = reply.send(Err(StoreError::Unavailable(message.clone())));
-                }
-            }
+            Err(e) => vec![Err(e)],
+        };
+        tracing::debug!(
+            size,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "group commit"
+        );
+        for (reply, result) in replies.into_iter().zip(results) {
+            let _ = reply.send(result);
         }
     }
 }
 
-/// Runs the writes in one transaction. The outer error means nothing was committed.
-async fn apply(pool: &SqlitePool, writes: Vec<Write>) -> Result<Vec<Result<Written>>> {
+/// Runs the writes in one transaction: all of them commit, or none.
+async fn apply(pool: &SqlitePool, writes: &[Write]) -> Result<Vec<Written>> {
     let mut conn = pool.acquire().await?;
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-    let mut results = Vec::with_capacity(writes.len());
+    let mut done = Vec::with_capacity(writes.len());
     for write in writes {
-        match apply_one(&mut conn, write).await {
-            Ok(result) => results.push(result),
+        let result = match write {
+            Write::CreateUpload(upload) => {
+                create_upload(&mut conn, upload).await.map(Written::Upload)
+            }
+            Write::CommitMedia {
+                media,
+                upload,
+                events,
+            } => commit_media(&mut conn, media, upload.as_ref(), events)
+                .await
+                .map(Written::Commit),
+        };
+        match result {
+            Ok(written) => done.push(written),
             Err(e) => {
                 let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
                 return Err(e);
@@ -101,40 +124,10 @@ async fn apply(pool: &SqlitePool, writes: Vec<Write>) -> Result<Vec<Result<Writt
         let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
         return Err(e.into());
     }
-    Ok(results)
-}
-
-/// One write inside its savepoint. The outer error is a failure of the transaction itself.
-async fn apply_one(conn: &mut SqliteConnection, write: Write) -> Result<Result<Written>> {
-    sqlx::query("SAVEPOINT write").execute(&mut *conn).await?;
-    let result = match write {
-        Write::CreateUpload(upload) => create_upload(conn, &upload).await.map(Written::Upload),
-        Write::CommitMedia {
-            media,
-            upload,
-            events,
-        } => commit_media(conn, &media, upload.as_ref(), &events)
-            .await
-            .map(Written::Commit),
-    };
-    if result.is_err() {
-        sqlx::query("ROLLBACK TO write").execute(&mut *conn).await?;
-    }
-    sqlx::query("RELEASE write").execute(&mut *conn).await?;
-    Ok(result)
+    Ok(done)
 }
 
 async fn create_upload(conn: &mut SqliteConnection, upload: &Upload) -> Result<Upload> {
-    insert_upload(conn, upload).await?;
-    let row = sqlx::query("SELECT * FROM uploads WHERE user_id = ? AND media_id = ?")
-        .bind(upload.user_id.to_string())
-        .bind(upload.media.media_id.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
-    rows::upload(&row)
-}
-
-async fn insert_upload(conn: &mut SqliteConnection, upload: &Upload) -> Result<()> {
     sqlx::query(
         "INSERT INTO uploads (id, user_id, media_id, length, \"offset\", media, created_at, expires_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -149,7 +142,12 @@ async fn insert_upload(conn: &mut SqliteConnection, upload: &Upload) -> Result<(
     .bind(millis(upload.expires_at))
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    let row = sqlx::query("SELECT * FROM uploads WHERE user_id = ? AND media_id = ?")
+        .bind(upload.user_id.to_string())
+        .bind(upload.media.media_id.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    rows::upload(&row)
 }
 
 async fn commit_media(
@@ -186,13 +184,23 @@ async fn commit_media(
     .rows_affected()
         > 0;
     if let Some(upload) = upload {
-        // Inserted when new (ignored when it exists or another upload holds the media id),
-        // then marked complete.
-        insert_upload(conn, upload).await?;
-        sqlx::query("UPDATE uploads SET completed = 1, \"offset\" = length WHERE id = ?")
-            .bind(upload.id.to_string())
-            .execute(&mut *conn)
-            .await?;
+        // Stored complete when new, marked complete when it exists, left alone when another
+        // upload holds the media id.
+        sqlx::query(
+            "INSERT INTO uploads (id, user_id, media_id, length, \"offset\", media, created_at, expires_at, completed) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) \
+             ON CONFLICT (id) DO UPDATE SET completed = 1, \"offset\" = length ON CONFLICT DO NOTHING",
+        )
+        .bind(upload.id.to_string())
+        .bind(upload.user_id.to_string())
+        .bind(upload.media.media_id.to_string())
+        .bind(upload.length as i64)
+        .bind(upload.length as i64)
+        .bind(to_json(&upload.media)?)
+        .bind(millis(upload.created_at))
+        .bind(millis(upload.expires_at))
+        .execute(&mut *conn)
+        .await?;
     }
     if !inserted {
         return Ok(CommitOutcome::AlreadyExists);
