@@ -72,15 +72,17 @@ async fn ffmpeg(args: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A clip of `secs` seconds with a test pattern, a tone, and container tags for place and time.
+/// A clip of `secs` seconds with a test pattern (its colours turned by `hue` degrees, so clips
+/// tell apart), a tone, and container tags for place and time.
 pub async fn generate_clip(
     path: &Path,
     secs: u32,
     size: &str,
+    hue: u32,
     place: Option<Place>,
     taken: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let video = format!("testsrc2=size={size}:rate=30");
+    let video = format!("testsrc2=size={size}:rate=30,hue=h={hue}");
     let duration = secs.to_string();
     let time = format!("creation_time={}", taken.format("%Y-%m-%dT%H:%M:%SZ"));
     let location = place.map(|p| format!("location={:+08.4}{:+09.4}/", p.lat, p.lon));
@@ -158,14 +160,14 @@ pub async fn prepare(dir: &Path) -> anyhow::Result<Vec<Sample>> {
         }
     }
     let clips = [
-        ("paris-eiffel.mp4", PARIS, at(2024, 7, 14, 18)),
-        ("rome-colosseum.mp4", ROME, at(2024, 8, 3, 10)),
-        ("tokyo-tower.mp4", TOKYO, at(2025, 4, 2, 9)),
+        ("paris-eiffel.mp4", 0, PARIS, at(2024, 7, 14, 18)),
+        ("rome-colosseum.mp4", 120, ROME, at(2024, 8, 3, 10)),
+        ("tokyo-tower.mp4", 240, TOKYO, at(2025, 4, 2, 9)),
     ];
-    for (name, place, taken) in clips {
+    for (name, hue, place, taken) in clips {
         let path = dir.join(name);
         if !path.exists() {
-            generate_clip(&path, 4, "1280x720", Some(place), taken).await?;
+            generate_clip(&path, 4, "1280x720", hue, Some(place), taken).await?;
         }
         samples.push(Sample {
             path,
