@@ -215,7 +215,7 @@ async fn handle(
     caller: Caller,
     request_id: RequestId,
     multipart: Multipart,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> Reply {
     let (pending, outcome) = accept(
         state,
         caller,
@@ -232,48 +232,49 @@ async fn handle(
     Ok((StatusCode::ACCEPTED, Json(body)))
 }
 
+const PHOTO: Endpoint = Endpoint {
+    kind: MediaKind::Photo,
+    file_part: "photo",
+    id_key: "photo_id",
+    echo_sync_token: false,
+};
+const DEVICE_VIDEO: Endpoint = Endpoint {
+    kind: MediaKind::Video,
+    file_part: "video",
+    id_key: "video_id",
+    echo_sync_token: false,
+};
+/// The hybrid-memory seed's endpoint: echoes the sync token.
+const VIDEO_UPLOAD: Endpoint = Endpoint {
+    echo_sync_token: true,
+    ..DEVICE_VIDEO
+};
+
+type Reply = ApiResult<(StatusCode, Json<Value>)>;
+
 pub async fn device_photo(
-    State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
-    multipart: Multipart,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let endpoint = Endpoint {
-        kind: MediaKind::Photo,
-        file_part: "photo",
-        id_key: "photo_id",
-        echo_sync_token: false,
-    };
-    handle(endpoint, state, caller, request_id, multipart).await
+    State(s): State<AppState>,
+    c: Caller,
+    r: RequestId,
+    m: Multipart,
+) -> Reply {
+    handle(PHOTO, s, c, r, m).await
 }
 
 pub async fn device_video(
-    State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
-    multipart: Multipart,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let endpoint = Endpoint {
-        kind: MediaKind::Video,
-        file_part: "video",
-        id_key: "video_id",
-        echo_sync_token: false,
-    };
-    handle(endpoint, state, caller, request_id, multipart).await
+    State(s): State<AppState>,
+    c: Caller,
+    r: RequestId,
+    m: Multipart,
+) -> Reply {
+    handle(DEVICE_VIDEO, s, c, r, m).await
 }
 
-/// The hybrid-memory seed's endpoint: echoes the sync token.
 pub async fn video_upload(
-    State(state): State<AppState>,
-    caller: Caller,
-    request_id: RequestId,
-    multipart: Multipart,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let endpoint = Endpoint {
-        kind: MediaKind::Video,
-        file_part: "video",
-        id_key: "video_id",
-        echo_sync_token: true,
-    };
-    handle(endpoint, state, caller, request_id, multipart).await
+    State(s): State<AppState>,
+    c: Caller,
+    r: RequestId,
+    m: Multipart,
+) -> Reply {
+    handle(VIDEO_UPLOAD, s, c, r, m).await
 }

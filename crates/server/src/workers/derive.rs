@@ -1,25 +1,16 @@
 //! `media.probed` → thumbnail, preview and (videos) the normalised rendition → `ready` and
 //! `media.ready`. Derived files are only linked once the row says ready.
 
-use super::runner::{Job, JobError};
+use super::runner::{Job, JobError, load_media};
 use super::{local_original, work_dir};
 use crate::state::AppState;
 use async_trait::async_trait;
 use sightline_core::blob_key::{self, DerivedFile};
 use sightline_core::event::{MediaEvent, NewEvent, Topic};
 use sightline_core::media::{MediaKind, MediaStatus};
-use sightline_media::MediaError;
 use sightline_store::model::ProcessingUpdate;
 
 pub struct DeriveJob;
-
-fn classify(e: MediaError) -> JobError {
-    if e.is_permanent() {
-        JobError::Permanent(e.to_string())
-    } else {
-        JobError::transient(e)
-    }
-}
 
 #[async_trait]
 impl Job for DeriveJob {
@@ -28,11 +19,7 @@ impl Job for DeriveJob {
 
     async fn handle(&self, state: &AppState, event: &MediaEvent) -> Result<(), JobError> {
         let store = &state.backends.metadata;
-        let Some(media) = store
-            .media(event.user_id, event.media_id)
-            .await
-            .map_err(JobError::transient)?
-        else {
+        let Some(media) = load_media(state, event).await? else {
             return Ok(());
         };
         if media.status != MediaStatus::Processing {
@@ -46,8 +33,7 @@ impl Job for DeriveJob {
         state
             .tools
             .make_stills(&original, media.kind, &facts, &thumb, &preview)
-            .await
-            .map_err(classify)?;
+            .await?;
 
         let key = |file| blob_key::processed(media.user_id, media.id, file);
         let blobs = &state.backends.blobs;
@@ -64,11 +50,7 @@ impl Job for DeriveJob {
         update.preview_key = Some(key(DerivedFile::Preview));
         if media.kind == MediaKind::Video {
             let rendition = work.path().join(DerivedFile::Rendition.file_name());
-            state
-                .tools
-                .normalise(&original, &facts, &rendition)
-                .await
-                .map_err(classify)?;
+            state.tools.normalise(&original, &facts, &rendition).await?;
             blobs
                 .put_file(&key(DerivedFile::Rendition), &rendition)
                 .await

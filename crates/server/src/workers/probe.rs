@@ -1,7 +1,7 @@
 //! `media.uploaded` → ffprobe (+ EXIF for photos) → facts on the row → `media.probed`.
 
 use super::local_original;
-use super::runner::{Job, JobError};
+use super::runner::{Job, JobError, load_media};
 use crate::state::AppState;
 use async_trait::async_trait;
 use sightline_core::event::{MediaEvent, NewEvent, Topic};
@@ -17,12 +17,8 @@ impl Job for ProbeJob {
 
     async fn handle(&self, state: &AppState, event: &MediaEvent) -> Result<(), JobError> {
         let store = &state.backends.metadata;
-        let Some(media) = store
-            .media(event.user_id, event.media_id)
-            .await
-            .map_err(JobError::transient)?
-        else {
-            return Ok(()); // Deleted meanwhile.
+        let Some(media) = load_media(state, event).await? else {
+            return Ok(());
         };
         if matches!(media.status, MediaStatus::Ready | MediaStatus::Failed) {
             return Ok(()); // A redelivery after the work was done.
@@ -39,13 +35,7 @@ impl Job for ProbeJob {
                 .map_err(JobError::transient)?;
         }
         let (path, _guard) = local_original(state, &media.raw_key).await?;
-        let facts = state.tools.probe(&path, media.kind).await.map_err(|e| {
-            if e.is_permanent() {
-                JobError::Permanent(e.to_string())
-            } else {
-                JobError::transient(e)
-            }
-        })?;
+        let facts = state.tools.probe(&path, media.kind).await?;
         let update = ProcessingUpdate {
             // The file's own capture time wins over the upload time, never over the client's.
             captured_at: facts.created_at.filter(|_| !media.captured_at_from_client),

@@ -28,6 +28,30 @@ impl JobError {
     }
 }
 
+/// Bad input fails the item; a tool that timed out or a full disk is retried.
+impl From<sightline_media::MediaError> for JobError {
+    fn from(e: sightline_media::MediaError) -> Self {
+        if e.is_permanent() {
+            Self::Permanent(e.to_string())
+        } else {
+            Self::transient(e)
+        }
+    }
+}
+
+/// The item an event is about; `None` when it was deleted meanwhile (nothing left to do).
+pub async fn load_media(
+    state: &AppState,
+    event: &MediaEvent,
+) -> Result<Option<sightline_store::model::Media>, JobError> {
+    state
+        .backends
+        .metadata
+        .media(event.user_id, event.media_id)
+        .await
+        .map_err(JobError::transient)
+}
+
 #[async_trait]
 pub trait Job: Send + Sync + 'static {
     const CONSUMER: &'static str;
