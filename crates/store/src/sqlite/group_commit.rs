@@ -31,6 +31,26 @@ pub(super) enum Written {
     Commit(CommitOutcome),
 }
 
+impl Written {
+    pub(super) fn into_upload(self) -> Result<Upload> {
+        match self {
+            Self::Upload(upload) => Ok(upload),
+            Self::Commit(_) => Err(out_of_kind()),
+        }
+    }
+
+    pub(super) fn into_commit(self) -> Result<CommitOutcome> {
+        match self {
+            Self::Commit(outcome) => Ok(outcome),
+            Self::Upload(_) => Err(out_of_kind()),
+        }
+    }
+}
+
+fn out_of_kind() -> StoreError {
+    StoreError::Corrupt("group commit answered a different kind of write".into())
+}
+
 type Request = (Write, oneshot::Sender<Result<Written>>);
 
 #[derive(Debug, Clone)]

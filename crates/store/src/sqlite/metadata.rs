@@ -1,5 +1,5 @@
 use super::bus::insert_events;
-use super::group_commit::{Write, Written};
+use super::group_commit::Write;
 use super::{SqliteStore, millis, rows};
 use crate::error::{Result, StoreError};
 use crate::metadata::MetadataStore;
@@ -171,16 +171,10 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn create_upload(&self, upload: &Upload) -> Result<Upload> {
-        match self
-            .writer
+        self.writer
             .submit(Write::CreateUpload(upload.clone()))
             .await?
-        {
-            Written::Upload(upload) => Ok(upload),
-            Written::Commit(_) => Err(StoreError::Corrupt(
-                "group commit answered out of kind".into(),
-            )),
-        }
+            .into_upload()
     }
 
     async fn upload(&self, user: UserId, id: UploadId) -> Result<Option<Upload>> {
@@ -242,12 +236,7 @@ impl MetadataStore for SqliteStore {
             upload: upload.cloned(),
             events: events.to_vec(),
         };
-        match self.writer.submit(write).await? {
-            Written::Commit(outcome) => Ok(outcome),
-            Written::Upload(_) => Err(StoreError::Corrupt(
-                "group commit answered out of kind".into(),
-            )),
-        }
+        self.writer.submit(write).await?.into_commit()
     }
 
     async fn media(&self, user: UserId, id: MediaId) -> Result<Option<Media>> {
