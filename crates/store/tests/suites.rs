@@ -43,3 +43,53 @@ async fn local_fs_blobs() {
 async fn memory_blobs() {
     testsuite::blob_suite(&MemoryBlobStore::default()).await;
 }
+
+/// Concurrent commits land in shared group-commit batches: the same media id committed many
+/// times at once yields one row and one event; distinct ids all land.
+#[tokio::test]
+async fn sqlite_group_commit_keeps_commits_apart() {
+    use sightline_core::event::{MediaEvent, NewEvent, Topic};
+    use sightline_store::model::CommitOutcome;
+    use sightline_store::{EventBus, MetadataStore};
+    let (_dir, store) = sqlite().await;
+    store
+        .subscribe("counter", &[Topic::MediaUploaded])
+        .await
+        .unwrap();
+    let user = testsuite::user("batch@example.com");
+    store.create_user(&user).await.unwrap();
+    let twin = testsuite::media(user.id, 3);
+    let event = |m: &sightline_store::model::Media| -> Vec<NewEvent> {
+        vec![NewEvent::media(
+            Topic::MediaUploaded,
+            &MediaEvent::new(m.user_id, m.id, "t"),
+        )]
+    };
+    let others: Vec<_> = (0..20).map(|_| testsuite::media(user.id, 4)).collect();
+    let twin_events = event(&twin);
+    let other_events: Vec<_> = others.iter().map(event).collect();
+    let twins = (0..20).map(|_| store.commit_media(&twin, None, &twin_events));
+    let distinct = others
+        .iter()
+        .zip(&other_events)
+        .map(|(m, e)| store.commit_media(m, None, e));
+    let (twins, distinct) = tokio::join!(
+        futures::future::join_all(twins),
+        futures::future::join_all(distinct)
+    );
+    let created = twins
+        .into_iter()
+        .filter(|o| *o.as_ref().unwrap() == CommitOutcome::Created)
+        .count();
+    assert_eq!(created, 1);
+    assert!(
+        distinct
+            .iter()
+            .all(|o| *o.as_ref().unwrap() == CommitOutcome::Created)
+    );
+    let delivered = store
+        .claim("counter", 100, std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(delivered.len(), 21, "one event per stored item");
+}

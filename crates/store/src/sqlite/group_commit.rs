@@ -4,14 +4,14 @@
 //! them with a single fsync. When one write fails, the batch is rolled back and each write is
 //! run alone, so only the bad one fails.
 
-use super::bus::insert_events;
 use super::metadata::{MEDIA_COLUMNS, to_json};
 use super::{millis, rows};
 use crate::error::{Result, StoreError};
 use crate::model::{CommitOutcome, Media, Upload};
 use sightline_core::event::NewEvent;
-use sqlx::SqliteConnection;
 use sqlx::sqlite::SqlitePool;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use std::collections::HashSet;
 use tokio::sync::{mpsc, oneshot};
 
 /// Most writes one commit takes; bounds the transaction under a flood.
@@ -118,33 +118,52 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Request>) {
 async fn apply(pool: &SqlitePool, writes: &[Write]) -> Result<Vec<Written>> {
     let mut conn = pool.acquire().await?;
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-    let mut done = Vec::with_capacity(writes.len());
-    for write in writes {
-        let result = match write {
-            Write::CreateUpload(upload) => {
-                create_upload(&mut conn, upload).await.map(Written::Upload)
-            }
-            Write::CommitMedia {
-                media,
-                upload,
-                events,
-            } => commit_media(&mut conn, media, upload.as_ref(), events)
-                .await
-                .map(Written::Commit),
-        };
-        match result {
-            Ok(written) => done.push(written),
-            Err(e) => {
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                return Err(e);
-            }
+    let done = match run_writes(&mut conn, writes).await {
+        Ok(done) => done,
+        Err(e) => {
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            return Err(e);
         }
-    }
+    };
     if let Err(e) = sqlx::query("COMMIT").execute(&mut *conn).await {
         let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
         return Err(e.into());
     }
     Ok(done)
+}
+
+/// Upload creations one by one (rare on the hot path); media commits together, a few
+/// multi-row statements for the whole batch.
+async fn run_writes(conn: &mut SqliteConnection, writes: &[Write]) -> Result<Vec<Written>> {
+    let mut done: Vec<Option<Written>> = writes.iter().map(|_| None).collect();
+    let mut commits = Vec::new();
+    for (i, write) in writes.iter().enumerate() {
+        match write {
+            Write::CreateUpload(upload) => {
+                done[i] = Some(Written::Upload(create_upload(conn, upload).await?))
+            }
+            Write::CommitMedia {
+                media,
+                upload,
+                events,
+            } => commits.push((
+                i,
+                Commit {
+                    media,
+                    upload: upload.as_ref(),
+                    events,
+                },
+            )),
+        }
+    }
+    let items: Vec<&Commit> = commits.iter().map(|(_, c)| c).collect();
+    let outcomes = commit_media(conn, &items).await?;
+    for ((i, _), outcome) in commits.iter().zip(outcomes) {
+        done[*i] = Some(Written::Commit(outcome));
+    }
+    done.into_iter()
+        .map(|w| w.ok_or_else(out_of_kind))
+        .collect()
 }
 
 async fn create_upload(conn: &mut SqliteConnection, upload: &Upload) -> Result<Upload> {
@@ -170,61 +189,112 @@ async fn create_upload(conn: &mut SqliteConnection, upload: &Upload) -> Result<U
     rows::upload(&row)
 }
 
+struct Commit<'a> {
+    media: &'a Media,
+    upload: Option<&'a Upload>,
+    events: &'a [NewEvent],
+}
+
+/// Media rows, their uploads and the events of the rows that are new, for a whole batch. The
+/// first commit of a media id in the batch wins; later ones (and ones already stored) answer
+/// `AlreadyExists` and write no events.
 async fn commit_media(
     conn: &mut SqliteConnection,
-    media: &Media,
-    upload: Option<&Upload>,
-    events: &[NewEvent],
-) -> Result<CommitOutcome> {
-    let inserted = sqlx::query(&format!(
-        "INSERT INTO media ({MEDIA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (user_id, id) DO NOTHING"
-    ))
-    .bind(media.user_id.to_string())
-    .bind(media.id.to_string())
-    .bind(media.kind.as_str())
-    .bind(media.status.as_str())
-    .bind(&media.failure_reason)
-    .bind(&media.filename)
-    .bind(media.device_id.map(|d| d.to_string()))
-    .bind(millis(media.captured_at))
-    .bind(media.captured_at_from_client)
-    .bind(media.location.map(|l| l.lat))
-    .bind(media.location.map(|l| l.lon))
-    .bind(media.size_bytes as i64)
-    .bind(&media.raw_key)
-    .bind(media.facts.as_ref().map(to_json).transpose()?)
-    .bind(&media.thumbnail_key)
-    .bind(&media.preview_key)
-    .bind(&media.rendition_key)
-    .bind(millis(media.created_at))
-    .bind(millis(media.updated_at))
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
-        > 0;
-    if let Some(upload) = upload {
+    items: &[&Commit<'_>],
+) -> Result<Vec<CommitOutcome>> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let facts = items
+        .iter()
+        .map(|c| c.media.facts.as_ref().map(to_json).transpose())
+        .collect::<Result<Vec<_>>>()?;
+    let mut insert = QueryBuilder::<Sqlite>::new(format!("INSERT INTO media ({MEDIA_COLUMNS}) "));
+    insert.push_values(items.iter().zip(facts), |mut row, (c, facts)| {
+        let m = c.media;
+        row.push_bind(m.user_id.to_string())
+            .push_bind(m.id.to_string())
+            .push_bind(m.kind.as_str())
+            .push_bind(m.status.as_str())
+            .push_bind(m.failure_reason.clone())
+            .push_bind(m.filename.clone())
+            .push_bind(m.device_id.map(|d| d.to_string()))
+            .push_bind(millis(m.captured_at))
+            .push_bind(m.captured_at_from_client)
+            .push_bind(m.location.map(|l| l.lat))
+            .push_bind(m.location.map(|l| l.lon))
+            .push_bind(m.size_bytes as i64)
+            .push_bind(m.raw_key.clone())
+            .push_bind(facts)
+            .push_bind(m.thumbnail_key.clone())
+            .push_bind(m.preview_key.clone())
+            .push_bind(m.rendition_key.clone())
+            .push_bind(millis(m.created_at))
+            .push_bind(millis(m.updated_at));
+    });
+    insert.push(" ON CONFLICT (user_id, id) DO NOTHING RETURNING user_id, id");
+    let inserted: HashSet<(String, String)> = insert
+        .build_query_as::<(String, String)>()
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+
+    let uploads: Vec<&Upload> = items.iter().filter_map(|c| c.upload).collect();
+    if !uploads.is_empty() {
+        let media_json = uploads
+            .iter()
+            .map(|u| to_json(&u.media))
+            .collect::<Result<Vec<_>>>()?;
         // Stored complete when new, marked complete when it exists, left alone when another
         // upload holds the media id.
-        sqlx::query(
-            "INSERT INTO uploads (id, user_id, media_id, length, \"offset\", media, created_at, expires_at, completed) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) \
-             ON CONFLICT (id) DO UPDATE SET completed = 1, \"offset\" = length ON CONFLICT DO NOTHING",
-        )
-        .bind(upload.id.to_string())
-        .bind(upload.user_id.to_string())
-        .bind(upload.media.media_id.to_string())
-        .bind(upload.length as i64)
-        .bind(upload.length as i64)
-        .bind(to_json(&upload.media)?)
-        .bind(millis(upload.created_at))
-        .bind(millis(upload.expires_at))
-        .execute(&mut *conn)
-        .await?;
+        let mut upsert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO uploads (id, user_id, media_id, length, \"offset\", media, created_at, expires_at, completed) ",
+        );
+        upsert.push_values(uploads.iter().zip(media_json), |mut row, (u, json)| {
+            row.push_bind(u.id.to_string())
+                .push_bind(u.user_id.to_string())
+                .push_bind(u.media.media_id.to_string())
+                .push_bind(u.length as i64)
+                .push_bind(u.length as i64)
+                .push_bind(json)
+                .push_bind(millis(u.created_at))
+                .push_bind(millis(u.expires_at))
+                .push_bind(1i64);
+        });
+        upsert.push(" ON CONFLICT (id) DO UPDATE SET completed = 1, \"offset\" = length ON CONFLICT DO NOTHING");
+        upsert.build().execute(&mut *conn).await?;
     }
-    if !inserted {
-        return Ok(CommitOutcome::AlreadyExists);
+
+    let mut first = HashSet::new();
+    let outcomes: Vec<CommitOutcome> = items
+        .iter()
+        .map(|c| {
+            let key = (c.media.user_id.to_string(), c.media.id.to_string());
+            if inserted.contains(&key) && first.insert(key) {
+                CommitOutcome::Created
+            } else {
+                CommitOutcome::AlreadyExists
+            }
+        })
+        .collect();
+    let events: Vec<&NewEvent> = items
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, o)| **o == CommitOutcome::Created)
+        .flat_map(|(c, _)| c.events.iter())
+        .collect();
+    if !events.is_empty() {
+        // The `outbox_fanout` trigger adds the deliveries.
+        let now = millis(chrono::Utc::now());
+        let mut outbox =
+            QueryBuilder::<Sqlite>::new("INSERT INTO outbox (topic, payload, created_at) ");
+        outbox.push_values(events, |mut row, e| {
+            row.push_bind(e.topic.as_str())
+                .push_bind(e.payload.to_string())
+                .push_bind(now);
+        });
+        outbox.build().execute(&mut *conn).await?;
     }
-    insert_events(conn, events).await?;
-    Ok(CommitOutcome::Created)
+    Ok(outcomes)
 }
