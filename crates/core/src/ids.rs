@@ -53,6 +53,9 @@ uuid_id!(UserId, "user id");
 uuid_id!(DeviceId, "device id");
 uuid_id!(MediaId, "media id");
 uuid_id!(UploadId, "upload id");
+uuid_id!(PersonId, "person id");
+uuid_id!(PlaceId, "place id");
+uuid_id!(MemoryId, "memory id");
 
 #[cfg(test)]
 mod tests {

@@ -9,4 +9,4 @@ pub mod media;
 pub mod range;
 pub mod tus;
 
-pub use ids::{DeviceId, MediaId, UploadId, UserId};
+pub use ids::{DeviceId, MediaId, MemoryId, PersonId, PlaceId, UploadId, UserId};
