@@ -6,6 +6,7 @@ pub mod event;
 pub mod geo;
 pub mod ids;
 pub mod media;
+pub mod memory;
 pub mod range;
 pub mod tus;
 
