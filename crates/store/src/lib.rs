@@ -5,6 +5,7 @@
 pub mod blob;
 pub mod bus;
 mod error;
+pub mod library;
 pub mod memory;
 pub mod metadata;
 pub mod model;
@@ -15,5 +16,6 @@ pub mod testsuite;
 pub use blob::BlobStore;
 pub use bus::EventBus;
 pub use error::StoreError;
+pub use library::LibraryStore;
 pub use metadata::MetadataStore;
 pub use resolver::{Backends, resolve};

@@ -1,6 +1,8 @@
 //! The write model and event bus in memory, for fast unit tests. Same contract as SQLite; the
 //! shared suite in [`crate::testsuite`] holds both to it.
 
+mod library;
+
 use crate::bus::{DeadLetter, Delivery, EventBus};
 use crate::error::{Result, StoreError};
 use crate::metadata::MetadataStore;
@@ -23,6 +25,7 @@ struct State {
     events: BTreeMap<i64, (Topic, serde_json::Value, DateTime<Utc>)>,
     subscriptions: HashSet<(String, Topic)>,
     deliveries: BTreeMap<(i64, String), DeliveryState>,
+    library: library::LibraryState,
 }
 
 struct DeliveryState {
@@ -296,6 +299,7 @@ impl MetadataStore for MemoryStore {
             return Ok(CommitOutcome::AlreadyExists);
         }
         state.media.insert(key, media.clone());
+        state.library.bump(media.user_id);
         state.insert_events(events);
         Ok(CommitOutcome::Created)
     }
@@ -350,6 +354,7 @@ impl MetadataStore for MemoryStore {
         media.rendition_key = update.rendition_key.clone().or(media.rendition_key.take());
         media.updated_at = Utc::now();
         let updated = media.clone();
+        state.library.bump(user);
         state.insert_events(events);
         Ok(Some(updated))
     }
@@ -367,6 +372,7 @@ impl MetadataStore for MemoryStore {
         state
             .uploads
             .retain(|_, u| !(u.user_id == user && u.media.media_id == id));
+        state.library.forget_media(user, id);
         state.insert_events(events);
         Ok(Some(media))
     }

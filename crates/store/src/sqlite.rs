@@ -3,6 +3,7 @@
 
 mod bus;
 mod group_commit;
+mod library;
 mod metadata;
 mod rows;
 

@@ -485,3 +485,314 @@ pub async fn blob_suite(blobs: &dyn BlobStore) {
         );
     }
 }
+
+fn person(name: &str, relationship: Option<&str>, is_me: bool) -> crate::library::Person {
+    crate::library::Person {
+        id: sightline_core::PersonId::new_random(),
+        name: name.into(),
+        relationship: relationship.map(str::to_string),
+        is_me,
+        birthday: None,
+        created_at: Utc::now(),
+    }
+}
+
+/// People, appearances, places, annotations, memories and the library version, including
+/// isolation between users. `metadata` and `library` are the same backend.
+pub async fn library_suite(metadata: &dyn MetadataStore, library: &dyn crate::LibraryStore) {
+    use crate::library::*;
+    let alice = user(&format!("alice-{}@example.com", UserId::new_random()));
+    let bob = user(&format!("bob-{}@example.com", UserId::new_random()));
+    metadata.create_user(&alice).await.unwrap();
+    metadata.create_user(&bob).await.unwrap();
+    let v0 = library.library_version(alice.id).await.unwrap();
+
+    // People: one "me" per user; moving "me" clears the old one.
+    let me = person("Alex", None, true);
+    let wife = person("Anna", Some("wife"), false);
+    library.create_person(alice.id, &me, &[]).await.unwrap();
+    library.create_person(alice.id, &wife, &[]).await.unwrap();
+    let second_me = person("Other", None, true);
+    assert!(matches!(
+        library.create_person(alice.id, &second_me, &[]).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let v1 = library.library_version(alice.id).await.unwrap();
+    assert!(v1 > v0, "adding people bumps the version");
+    let people = library.people(alice.id).await.unwrap();
+    assert_eq!(
+        people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["Alex", "Anna"]
+    );
+    assert!(library.people(bob.id).await.unwrap().is_empty());
+    assert_eq!(library.person(bob.id, wife.id).await.unwrap(), None);
+
+    let patch = PersonPatch {
+        name: Some("Anna Maria".into()),
+        birthday: Some(chrono::NaiveDate::from_ymd_opt(1991, 5, 2)),
+        ..Default::default()
+    };
+    let renamed = library
+        .update_person(alice.id, wife.id, &patch, &[])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(renamed.name, "Anna Maria");
+    assert_eq!(renamed.relationship.as_deref(), Some("wife"));
+    assert!(
+        library
+            .update_person(bob.id, wife.id, &patch, &[])
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Appearances: only on one's own media and people.
+    let photo = media(alice.id, 3);
+    metadata.commit_media(&photo, None, &[]).await.unwrap();
+    let bobs_photo = media(bob.id, 3);
+    metadata.commit_media(&bobs_photo, None, &[]).await.unwrap();
+    let whole = NewAppearance {
+        media_id: photo.id,
+        person_id: wife.id,
+        start_secs: None,
+        end_secs: None,
+    };
+    let added = library.add_appearance(alice.id, &whole, &[]).await.unwrap();
+    assert_eq!(added.person_id, wife.id);
+    let foreign = NewAppearance {
+        media_id: bobs_photo.id,
+        ..whole.clone()
+    };
+    assert!(matches!(
+        library.add_appearance(alice.id, &foreign, &[]).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        library.add_appearance(bob.id, &whole, &[]).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        library.media_with(alice.id, wife.id).await.unwrap(),
+        [photo.id]
+    );
+    assert!(
+        library
+            .remove_appearance(bob.id, added.id, &[])
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Merge: appearances move, "me" and missing fields carry over, duplicates collapse.
+    let twin = person("Annie", None, false);
+    library.create_person(alice.id, &twin, &[]).await.unwrap();
+    let twin_whole = NewAppearance {
+        person_id: twin.id,
+        ..whole.clone()
+    };
+    library
+        .add_appearance(alice.id, &twin_whole, &[])
+        .await
+        .unwrap();
+    let ranged = NewAppearance {
+        person_id: twin.id,
+        start_secs: Some(2.0),
+        end_secs: Some(9.0),
+        ..whole.clone()
+    };
+    library
+        .add_appearance(alice.id, &ranged, &[])
+        .await
+        .unwrap();
+    let kept = library
+        .merge_people(alice.id, wife.id, twin.id, &[])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.name, "Anna Maria");
+    assert!(library.person(alice.id, twin.id).await.unwrap().is_none());
+    let spans = library.appearances_in(alice.id, photo.id).await.unwrap();
+    assert_eq!(
+        spans.len(),
+        2,
+        "the duplicate whole-item appearance collapsed"
+    );
+    assert!(spans.iter().all(|a| a.person_id == wife.id));
+    assert!(
+        library
+            .merge_people(alice.id, wife.id, wife.id, &[])
+            .await
+            .is_err()
+    );
+
+    // Moving "me".
+    let moved = PersonPatch {
+        is_me: Some(true),
+        ..Default::default()
+    };
+    library
+        .update_person(alice.id, wife.id, &moved, &[])
+        .await
+        .unwrap();
+    let mine: Vec<_> = library
+        .people(alice.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.is_me)
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(mine, [wife.id]);
+
+    // Places.
+    let home = Place {
+        id: sightline_core::PlaceId::new_random(),
+        name: "home".into(),
+        lat: 48.85,
+        lon: 2.35,
+        radius_m: 150.0,
+        created_at: Utc::now(),
+    };
+    library.create_place(alice.id, &home, &[]).await.unwrap();
+    assert_eq!(library.places(alice.id).await.unwrap().len(), 1);
+    assert!(library.places(bob.id).await.unwrap().is_empty());
+    assert!(!library.delete_place(bob.id, home.id, &[]).await.unwrap());
+
+    // Annotations only for existing media of the user.
+    let notes = Annotations {
+        city: Some("Paris".into()),
+        country_code: Some("FR".into()),
+        interest: Some("{\"seconds\":[]}".into()),
+        ..Default::default()
+    };
+    let before = library.library_version(alice.id).await.unwrap();
+    library
+        .set_annotations(alice.id, photo.id, &notes)
+        .await
+        .unwrap();
+    assert!(library.library_version(alice.id).await.unwrap() > before);
+    assert_eq!(
+        library.annotations(alice.id, photo.id).await.unwrap(),
+        Some(notes.clone())
+    );
+    assert!(matches!(
+        library.set_annotations(bob.id, photo.id, &notes).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Memories and the cache lookup.
+    let version = library.library_version(alice.id).await.unwrap();
+    let memory = Memory {
+        id: sightline_core::MemoryId::new_random(),
+        user_id: alice.id,
+        query: "Paris".into(),
+        cache_key: "place:paris|120".into(),
+        understood: serde_json::json!({"places": ["Paris"]}),
+        max_duration_secs: 120,
+        library_version: version,
+        status: MemoryStatus::Queued,
+        reason: None,
+        clips: serde_json::Value::Null,
+        video_key: None,
+        thumbnail_key: None,
+        duration_secs: None,
+        render_ms: None,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    };
+    library.insert_memory(&memory, &[]).await.unwrap();
+    let hit = library
+        .cached_memory(alice.id, &memory.cache_key, version)
+        .await
+        .unwrap();
+    assert_eq!(hit.map(|m| m.id), Some(memory.id));
+    assert!(
+        library
+            .cached_memory(alice.id, &memory.cache_key, version + 1)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        library
+            .cached_memory(bob.id, &memory.cache_key, version)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let done = MemoryUpdate {
+        status: MemoryStatus::Ready,
+        reason: None,
+        clips: serde_json::json!([{"media_id": photo.id}]),
+        video_key: Some("memories/x.mp4".into()),
+        thumbnail_key: None,
+        duration_secs: Some(61.5),
+        render_ms: Some(900),
+    };
+    let updated = library
+        .update_memory(alice.id, memory.id, &done, &[])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(updated.status, MemoryStatus::Ready);
+    assert_eq!(updated.duration_secs, Some(61.5));
+    assert!(
+        library
+            .update_memory(bob.id, memory.id, &done, &[])
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(library.memories(alice.id, 10).await.unwrap().len(), 1);
+    let failed = MemoryUpdate {
+        status: MemoryStatus::Failed,
+        ..done.clone()
+    };
+    library
+        .update_memory(alice.id, memory.id, &failed, &[])
+        .await
+        .unwrap();
+    assert!(
+        library
+            .cached_memory(alice.id, &memory.cache_key, version)
+            .await
+            .unwrap()
+            .is_none(),
+        "a failed memory is never a cache hit"
+    );
+    assert!(
+        library
+            .delete_memory(bob.id, memory.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        library
+            .delete_memory(alice.id, memory.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // Deleting media cascades to its appearances and annotations and bumps the version.
+    let before = library.library_version(alice.id).await.unwrap();
+    metadata
+        .delete_media(alice.id, photo.id, &[])
+        .await
+        .unwrap();
+    assert!(library.library_version(alice.id).await.unwrap() > before);
+    assert!(
+        library
+            .appearances_in(alice.id, photo.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(library.annotations(alice.id, photo.id).await.unwrap(), None);
+
+    // Deleting a person removes their appearances.
+    assert!(library.delete_person(alice.id, wife.id, &[]).await.unwrap());
+    assert!(!library.delete_person(alice.id, wife.id, &[]).await.unwrap());
+}

@@ -93,3 +93,15 @@ async fn sqlite_group_commit_keeps_commits_apart() {
         .unwrap();
     assert_eq!(delivered.len(), 21, "one event per stored item");
 }
+
+#[tokio::test]
+async fn sqlite_library() {
+    let (_dir, store) = sqlite().await;
+    testsuite::library_suite(&store, &store).await;
+}
+
+#[tokio::test]
+async fn memory_library() {
+    let store = MemoryStore::default();
+    testsuite::library_suite(&store, &store).await;
+}
