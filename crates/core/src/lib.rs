@@ -7,6 +7,7 @@ pub mod geo;
 pub mod ids;
 pub mod media;
 pub mod memory;
+pub mod query;
 pub mod range;
 pub mod tus;
 
