@@ -8,6 +8,7 @@
 pub mod error;
 pub mod exif_write;
 mod files;
+pub mod interest;
 pub mod photo_exif;
 pub mod probe;
 pub mod process;
@@ -16,9 +17,10 @@ pub mod thumbnail;
 mod tools;
 
 pub use error::MediaError;
+pub use interest::{InterestTrack, analyse_interest};
 pub use photo_exif::{ExifFacts, read_exif};
 pub use probe::{check_kind, parse_ffprobe, probe};
-pub use process::run_tool;
+pub use process::{run_tool, run_tool_streaming};
 pub use rendition::{RenditionInfo, normalise};
 pub use thumbnail::make_stills;
 pub use tools::Tools;

@@ -7,10 +7,10 @@
 use crate::error::MediaError;
 use std::collections::VecDeque;
 use std::ffi::OsStr;
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt};
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 
 /// How much of stderr is kept for error messages (the end is where the reason is).
 pub const STDERR_TAIL_BYTES: usize = 4096;
@@ -25,7 +25,67 @@ pub async fn run_tool(
     args: &[impl AsRef<OsStr>],
     timeout: Duration,
 ) -> Result<Vec<u8>, MediaError> {
-    let program = program.as_ref();
+    let (mut child, name) = spawn(program.as_ref(), args)?;
+    let started = Instant::now();
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+
+    let finished = tokio::time::timeout(timeout, async {
+        tokio::join!(read_all(stdout), read_tail(stderr), child.wait())
+    })
+    .await;
+    let Ok((out, err, status)) = finished else {
+        // The pipes' readers were dropped with the timed-out future; stop and reap the child.
+        return Err(stop_timed_out(child, name, timeout).await);
+    };
+    exit_result(name, status?, err?, started)?;
+    Ok(out?)
+}
+
+/// Like [`run_tool`], but hands stdout to `consume` chunk by chunk as it arrives instead of
+/// collecting it, so decoding an hour of raw frames needs one chunk of memory, not gigabytes.
+/// Same timeout, kill-on-drop and error rules. `consume` runs on the async task: keep it cheap
+/// per chunk (chunks are at most [`STREAM_CHUNK_BYTES`]).
+pub async fn run_tool_streaming(
+    program: impl AsRef<OsStr>,
+    args: &[impl AsRef<OsStr>],
+    timeout: Duration,
+    mut consume: impl FnMut(&[u8]),
+) -> Result<(), MediaError> {
+    let (mut child, name) = spawn(program.as_ref(), args)?;
+    let started = Instant::now();
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+
+    let finished = tokio::time::timeout(timeout, async {
+        let streamed = async {
+            if let Some(mut pipe) = stdout {
+                let mut chunk = vec![0u8; STREAM_CHUNK_BYTES];
+                loop {
+                    let n = pipe.read(&mut chunk).await?;
+                    if n == 0 {
+                        break;
+                    }
+                    consume(&chunk[..n]);
+                }
+            }
+            Ok::<_, std::io::Error>(())
+        };
+        tokio::join!(streamed, read_tail(stderr), child.wait())
+    })
+    .await;
+    let Ok((streamed, err, status)) = finished else {
+        return Err(stop_timed_out(child, name, timeout).await);
+    };
+    exit_result(name, status?, err?, started)?;
+    Ok(streamed?)
+}
+
+/// Largest piece of stdout handed to a [`run_tool_streaming`] consumer at once.
+pub const STREAM_CHUNK_BYTES: usize = 64 * 1024;
+
+/// Starts the tool with stdin closed, stdout and stderr piped, killed when dropped.
+fn spawn(program: &OsStr, args: &[impl AsRef<OsStr>]) -> Result<(Child, String), MediaError> {
     let name = program.to_string_lossy().into_owned();
     let mut command = Command::new(program);
     command
@@ -35,52 +95,44 @@ pub async fn run_tool(
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     tracing::debug!(program = %name, args = ?args.iter().map(|a| a.as_ref().to_string_lossy()).collect::<Vec<_>>(), "running tool");
-
-    let started = Instant::now();
-    let mut child = command.spawn().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => MediaError::ToolMissing {
-            program: name.clone(),
-        },
-        _ => MediaError::Io(e),
-    })?;
-    let stdout = child.stdout.take();
-    let stderr = child.stderr.take();
-
-    let finished = tokio::time::timeout(timeout, async {
-        let (out, err, status) = tokio::join!(read_all(stdout), read_tail(stderr), child.wait());
-        (out, err, status)
-    })
-    .await;
-
-    let (out, err, status) = match finished {
-        Ok(done) => done,
-        Err(_elapsed) => {
-            // The pipes' readers were dropped with the timed-out future; stop and reap the child.
-            if let Err(e) = child.start_kill() {
-                tracing::warn!(program = %name, error = %e, "could not kill timed-out tool");
-            }
-            let _ = child.wait().await;
-            tracing::warn!(program = %name, ?timeout, "tool timed out");
-            return Err(MediaError::Timeout {
-                program: name,
-                after: timeout,
-            });
+    match command.spawn() {
+        Ok(child) => Ok((child, name)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(MediaError::ToolMissing { program: name })
         }
-    };
-    let status = status?;
-    let out = out?;
-    let stderr_tail = String::from_utf8_lossy(&err?).trim().to_owned();
-    tracing::debug!(program = %name, %status, elapsed = ?started.elapsed(), "tool finished");
-
-    if status.success() {
-        Ok(out)
-    } else {
-        Err(MediaError::Tool {
-            program: name,
-            status,
-            stderr_tail,
-        })
+        Err(e) => Err(MediaError::Io(e)),
     }
+}
+
+/// Kills and reaps a tool that ran out of time.
+async fn stop_timed_out(mut child: Child, name: String, timeout: Duration) -> MediaError {
+    if let Err(e) = child.start_kill() {
+        tracing::warn!(program = %name, error = %e, "could not kill timed-out tool");
+    }
+    let _ = child.wait().await;
+    tracing::warn!(program = %name, ?timeout, "tool timed out");
+    MediaError::Timeout {
+        program: name,
+        after: timeout,
+    }
+}
+
+/// Success, or [`MediaError::Tool`] with the end of stderr.
+fn exit_result(
+    name: String,
+    status: ExitStatus,
+    stderr_tail: Vec<u8>,
+    started: Instant,
+) -> Result<(), MediaError> {
+    tracing::debug!(program = %name, %status, elapsed = ?started.elapsed(), "tool finished");
+    if status.success() {
+        return Ok(());
+    }
+    Err(MediaError::Tool {
+        program: name,
+        status,
+        stderr_tail: String::from_utf8_lossy(&stderr_tail).trim().to_owned(),
+    })
 }
 
 async fn read_all(pipe: Option<impl AsyncRead + Unpin>) -> std::io::Result<Vec<u8>> {
@@ -153,6 +205,55 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn streaming_hands_over_all_of_stdout_in_bounded_chunks() {
+        // 300 000 bytes: several chunks; their concatenation is the whole output.
+        let mut seen = Vec::new();
+        let mut largest = 0;
+        run_tool_streaming(
+            "sh",
+            &["-c", "head -c 300000 /dev/zero | tr '\\0' y"],
+            Duration::from_secs(5),
+            |chunk| {
+                largest = largest.max(chunk.len());
+                seen.extend_from_slice(chunk);
+            },
+        )
+        .await
+        .expect("sh runs");
+        assert_eq!(seen.len(), 300_000);
+        assert!(seen.iter().all(|&b| b == b'y'));
+        assert!(largest <= STREAM_CHUNK_BYTES);
+    }
+
+    #[tokio::test]
+    async fn streaming_reports_failures_and_timeouts() {
+        let err = run_tool_streaming(
+            "sh",
+            &["-c", "echo partial; echo ' the reason' >&2; exit 2"],
+            Duration::from_secs(5),
+            |_| {},
+        )
+        .await
+        .expect_err("script fails");
+        assert!(
+            matches!(&err, MediaError::Tool { stderr_tail, .. } if stderr_tail == "the reason"),
+            "{err:?}"
+        );
+
+        let started = Instant::now();
+        let err = run_tool_streaming(
+            "sh",
+            &["-c", "echo started; sleep 30"],
+            Duration::from_millis(300),
+            |_| {},
+        )
+        .await
+        .expect_err("outlives the timeout");
+        assert!(matches!(err, MediaError::Timeout { .. }), "{err:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[tokio::test]

@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 /// an older version should be recomputed rather than trusted.
 pub const INTEREST_TRACK_VERSION: u32 = 1;
 
-/// RMS level given to digital silence (and to videos without audio), in dBFS.
-pub const SILENCE_DBFS: f32 = -100.0;
+/// Floor of the measured audio level, in dBFS: quieter seconds (digital silence, videos without
+/// audio, codec leakage around a sound) all count as silent. Real microphones hiss at about
+/// −60…−70 dBFS, so nothing audible is lost below it.
+pub const SILENCE_DBFS: f32 = -70.0;
 
 /// How interesting each whole second of a video is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
