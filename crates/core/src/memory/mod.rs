@@ -6,6 +6,7 @@
 //! * [`best_segments`] — the best 5–15 s windows of one video, on whole seconds;
 //! * [`select_clips`] — the clips of one memory video within its duration cap.
 
+mod pick;
 pub mod score;
 pub mod segments;
 pub mod select;
