@@ -43,7 +43,8 @@ fn clock(word: &str) -> Option<f64> {
 }
 
 fn duration_at(t: &Tokens, i: usize) -> Option<(u32, usize)> {
-    if !t.is_free(i) {
+    // "the last 2 minutes" is a time window, not a length.
+    if !t.is_free(i) || matches!(t.prev_word(i), "last" | "past" | "first" | "next") {
         return None;
     }
     let (seconds, mut end) = glued_at(t, i)
@@ -80,7 +81,8 @@ fn unit_at(t: &Tokens, j: usize) -> Option<f64> {
 fn glued_at(t: &Tokens, i: usize) -> Option<(f64, usize)> {
     let seconds = glued(t.word(i))?;
     let decade = t.word(i).ends_with('s')
-        && matches!(t.prev_word(i), "the" | "in" | "early" | "late" | "mid");
+        && (t.list[i].apostrophe_before
+            || matches!(t.prev_word(i), "the" | "in" | "early" | "late" | "mid"));
     (!decade).then_some((seconds, i + 1))
 }
 

@@ -25,6 +25,10 @@
 //!   "near"/… or when it is a country ("nice weather" is not Nice, "reading a book" is not
 //!   Reading).
 //! - "me"/"us" after "show", "make", "for", … are the recipient, not someone in the picture.
+//! - A capitalised word right after "with" is a person even when a town has that name: "with
+//!   Victoria" asks for a person, so an unknown one is reported rather than mapped to a city.
+//! - "Tom's friends" names Tom; someone else's relatives stay free words, except the spouse's
+//!   parents and siblings, which match people marked "mother-in-law", "brother-in-law", ….
 
 mod calendar;
 mod duration;

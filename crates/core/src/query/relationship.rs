@@ -52,7 +52,7 @@ const ROWS: &[Row] = &[
     (&["wives"], &["wife", "spouse"], true),
     (&["husband", "hubby"], &["husband", "spouse"], false),
     (&["husbands"], &["husband", "spouse"], true),
-    (&["spouse"], SPOUSE, false),
+    (&["spouse", "other half", "better half"], SPOUSE, false),
     (&["partner"], PARTNER, false),
     (&["girlfriend", "gf"], &["girlfriend"], false),
     (&["boyfriend", "bf"], &["boyfriend"], false),

@@ -6,59 +6,27 @@ use super::*;
 use proptest::prelude::*;
 
 #[test]
+#[rustfmt::skip]
 fn intent_and_duration() {
     check_table(
         &[
-            (
-                "make a 1-minute video of Anna and Tom in Italy between May and July",
-                "create | dur=60 | all=Anna<Anna>,Tom<Tom> | places=country:IT:Italy | time=2026-05-01..2026-08-01<between May and July>",
-            ),
-            (
-                "Make a 2 min video of my son at the beach last summer",
-                "create | dur=120 | all=Tom<my son> | time=2026-06-01..2026-09-01<last summer> | things=beach",
-            ),
-            (
-                "put together a montage of our trip to Italy",
-                "create | places=country:IT:Italy | words=trip",
-            ),
+            ("make a 1-minute video of Anna and Tom in Italy between May and July", "create | dur=60 | all=Anna<Anna>,Tom<Tom> | places=country:IT:Italy | time=2026-05-01..2026-08-01<between May and July>"),
+            ("Make a 2 min video of my son at the beach last summer", "create | dur=120 | all=Tom<my son> | time=2026-06-01..2026-09-01<last summer> | things=beach"),
+            ("put together a montage of our trip to Italy", "create | places=country:IT:Italy | words=trip"),
             ("memory video of Rome", "create | places=city:Rome,IT"),
-            (
-                "a montage from last Christmas",
-                "create | time=2025-12-24..2025-12-27<last Christmas>",
-            ),
-            (
-                "generate highlights from Japan",
-                "create | places=country:JP:Japan",
-            ),
+            ("a montage from last Christmas", "create | time=2025-12-24..2025-12-27<last Christmas>"),
+            ("generate highlights from Japan", "create | places=country:JP:Japan"),
             ("build a reel of the dogs", "create | things=dog"),
-            (
-                "turn my photos from Paris into a movie",
-                "create | places=city:Paris,FR",
-            ),
-            (
-                "GIMME A VIDEO OF TOM IN ROME",
-                "create | all=Tom<TOM> | places=city:Rome,IT",
-            ),
-            (
-                "a 30 second clip of the kids",
-                "create | dur=30 | any=[the kids: Tom]",
-            ),
+            ("turn my photos from Paris into a movie", "create | places=city:Paris,FR"),
+            ("GIMME A VIDEO OF TOM IN ROME", "create | all=Tom<TOM> | places=city:Rome,IT"),
+            ("a 30 second clip of the kids", "create | dur=30 | any=[the kids: Tom]"),
             ("90s video of Tom", "create | dur=90 | all=Tom<Tom>"),
-            (
-                "three minute montage of Maria",
-                "create | dur=180 | all=Maria<Maria>",
-            ),
-            (
-                "a two and a half minute video of Rome",
-                "create | dur=150 | places=city:Rome,IT",
-            ),
+            ("three minute montage of Maria", "create | dur=180 | all=Maria<Maria>"),
+            ("a two and a half minute video of Rome", "create | dur=150 | places=city:Rome,IT"),
             ("video of Tom, 1:30 long", "create | dur=90 | all=Tom<Tom>"),
             ("30 seconds of Anna", "search | dur=30 | all=Anna<Anna>"),
             ("show me videos of Rome", "search | places=city:Rome,IT"),
-            (
-                "highlights of 2025",
-                "search | time=2025-01-01..2026-01-01<2025>",
-            ),
+            ("highlights of 2025", "search | time=2025-01-01..2026-01-01<2025>"),
             ("my memories of Japan", "search | places=country:JP:Japan"),
         ],
         run,
@@ -66,54 +34,25 @@ fn intent_and_duration() {
 }
 
 #[test]
+#[rustfmt::skip]
 fn spoken_style_punctuation_and_things() {
     check_table(
         &[
             ("show me dogs on the beach", "search | things=dog,beach"),
-            (
-                "um can you make me a video of the kids at the beach please",
-                "create | any=[the kids: Tom] | things=beach",
-            ),
-            (
-                "hey, uh, could you put together like a 30 second clip of mom?",
-                "create | dur=30 | all=Maria<mom>",
-            ),
-            (
-                "  Rome   ,  LAST summer?? ",
-                "search | places=city:Rome,IT | time=2026-06-01..2026-09-01<LAST summer>",
-            ),
+            ("um can you make me a video of the kids at the beach please", "create | any=[the kids: Tom] | things=beach"),
+            ("hey, uh, could you put together like a 30 second clip of mom?", "create | dur=30 | all=Maria<mom>"),
+            ("  Rome   ,  LAST summer?? ", "search | places=city:Rome,IT | time=2026-06-01..2026-09-01<LAST summer>"),
             ("dogs, cats & birds!!!", "search | things=dog,cat,bird"),
             ("puppies", "search | things=dog"),
-            (
-                "hiking in the mountains with Tom",
-                "search | all=Tom<Tom> | things=hiking,mountains",
-            ),
-            (
-                "Show me Tom playing football in the park",
-                "search | all=Tom<Tom> | things=sports ball,park | words=playing",
-            ),
-            (
-                "a hot dog at the stadium",
-                "search | things=hot dog,stadium",
-            ),
+            ("hiking in the mountains with Tom", "search | all=Tom<Tom> | things=hiking,mountains"),
+            ("Show me Tom playing football in the park", "search | all=Tom<Tom> | things=sports ball,park | words=playing"),
+            ("a hot dog at the stadium", "search | things=hot dog,stadium"),
             ("teddy bears", "search | things=teddy bear"),
-            (
-                "birthday party at home",
-                "search | places=user:home | things=birthday party",
-            ),
-            (
-                "kids playing in the park",
-                "search | any=[kids: Tom] | things=park | words=playing",
-            ),
+            ("birthday party at home", "search | places=user:home | things=birthday party"),
+            ("kids playing in the park", "search | any=[kids: Tom] | things=park | words=playing"),
             ("people at a concert", "search | things=person,concert"),
-            (
-                "pictures of the Eiffel tower",
-                "search | words=eiffel,tower",
-            ),
-            (
-                "\u{1F436} at the beach \u{1F3D6}\u{FE0F}",
-                "search | things=beach",
-            ),
+            ("pictures of the Eiffel tower", "search | words=eiffel,tower"),
+            ("\u{1F436} at the beach \u{1F3D6}\u{FE0F}", "search | things=beach"),
             ("東京の写真", "search | words=東京の写真"),
             ("show me", "search"),
         ],
@@ -122,6 +61,7 @@ fn spoken_style_punctuation_and_things() {
 }
 
 #[test]
+#[rustfmt::skip]
 fn hostile_input() {
     check_table(
         &[

@@ -46,6 +46,8 @@ pub(crate) struct Token {
     pub case: Case,
     pub break_before: Break,
     pub dash: bool,
+    /// Written with a leading apostrophe: "'24", "'90s".
+    pub apostrophe_before: bool,
 }
 
 pub(crate) struct Tokens<'q> {
@@ -99,7 +101,15 @@ impl<'q> Tokens<'q> {
                 {
                     k += 1;
                 }
-                list.push(make_token(query, byte_at(begin), byte_at(k), pending));
+                let mut token = make_token(query, byte_at(begin), byte_at(k), pending);
+                token.apostrophe_before = begin > 0
+                    && is_apostrophe(chars[begin - 1].1)
+                    && (begin < 2 || !chars[begin - 2].1.is_alphanumeric());
+                if token.apostrophe_before {
+                    // Keep the apostrophe in phrases echoed back ("'24").
+                    token.start = byte_at(begin - 1);
+                }
+                list.push(token);
                 pending = Break::None;
                 continue;
             }
@@ -249,6 +259,7 @@ fn make_token(query: &str, start: usize, end: usize, break_before: Break) -> Tok
         case: case_of(raw),
         break_before,
         dash: false,
+        apostrophe_before: false,
     }
 }
 

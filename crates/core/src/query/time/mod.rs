@@ -287,6 +287,14 @@ impl<'p, 'q> Parser<'p, 'q> {
         self.today.checked_add_days(Days::new(1))
     }
 
+    /// The end of a range: an expression, or "now" ("from June 2023 until now").
+    fn range_end(&self, j: usize) -> Parsed {
+        if matches!(self.w(j), "now" | "present" | "date") {
+            return Ok(Span::day(self.today).map(|s| (Spec::Span(s), j + 1)));
+        }
+        self.unit(j)
+    }
+
     /// A full expression at `i`, including ranges and "since"/"before"/"until".
     fn expression(&self, i: usize) -> Parsed {
         let open_start = NaiveDate::from_ymd_opt(MIN_YEAR, 1, 1);
@@ -302,7 +310,7 @@ impl<'p, 'q> Parser<'p, 'q> {
             if !joined {
                 return Ok(None);
             }
-            let Some((b, k)) = self.unit(j + 1)? else {
+            let Some((b, k)) = self.range_end(j + 1)? else {
                 return Ok(None);
             };
             Ok(resolve_pair(a, b, self.today)?.map(|s| (Spec::Span(s), k)))
@@ -332,7 +340,7 @@ impl<'p, 'q> Parser<'p, 'q> {
             return Ok(None);
         };
         if self.is_to(j)
-            && let Some((b, k)) = self.unit(j + 1)?
+            && let Some((b, k)) = self.range_end(j + 1)?
         {
             return Ok(resolve_pair(a, b, self.today)?.map(|s| (Spec::Span(s), k)));
         }

@@ -16,6 +16,8 @@ type SingleParser<'p, 'q> = fn(&Parser<'p, 'q>, usize) -> Option<(Spec, usize)>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Unit {
+    /// Only for "the last 24 hours", "3 hours ago": rounded to whole days.
+    Hour,
     Day,
     Week,
     Month,
@@ -24,6 +26,7 @@ enum Unit {
 
 fn unit_word(word: &str) -> Option<Unit> {
     Some(match word {
+        "hour" | "hours" => Unit::Hour,
         "day" | "days" => Unit::Day,
         "week" | "weeks" => Unit::Week,
         "month" | "months" => Unit::Month,
@@ -124,6 +127,17 @@ impl Parser<'_, '_> {
 
     pub(super) fn year_at(&self, i: usize) -> Option<i32> {
         let word = self.w(i);
+        // "'24": the latest year ending in 24 that is not in the future.
+        if word.len() == 2 && self.t.list[i].apostrophe_before {
+            let short = i32::try_from(integer(word, 2)?).ok()?;
+            let century = self.today.year() - self.today.year() % 100;
+            let year = century + short;
+            return Some(if year > self.today.year() {
+                year - 100
+            } else {
+                year
+            });
+        }
         let year = i32::try_from(integer(word, 4)?).ok()?;
         (word.len() == 4 && (MIN_YEAR..=MAX_YEAR).contains(&year)).then_some(year)
     }
@@ -261,9 +275,27 @@ impl Parser<'_, '_> {
         }
         let day = self.day_at(i)?;
         let j = if self.w(i + 1) == "of" { i + 2 } else { i + 1 };
-        let (month, _) = month_word(self.w(j))?;
+        let Some((month, _)) = month_word(self.w(j)) else {
+            return self.day_of_latest_month(i, day);
+        };
         let (year, end) = self.optional_year(j + 1);
         Some((Spec::Day { month, day, year }, end))
+    }
+
+    /// "the 12th" alone: the latest 12th of a month, on or before today.
+    fn day_of_latest_month(&self, i: usize, day: u32) -> Option<(Spec, usize)> {
+        let ordinal = !self.w(i).bytes().all(|b| b.is_ascii_digit());
+        if !ordinal || self.t.prev_word(i) != "the" {
+            return None;
+        }
+        let span = (0..12)
+            .filter_map(|back| {
+                let month = shift_months(self.today, -back)?;
+                NaiveDate::from_ymd_opt(month.year(), month.month(), day)
+            })
+            .find(|&date| date <= self.today)
+            .and_then(Span::day)?;
+        Some((Spec::Span(span), i + 1))
     }
 
     /// "2024-05-12", "2024/05/12", "12.05.2024", "2019-2021", "1990s", "the 90s".
@@ -292,7 +324,7 @@ impl Parser<'_, '_> {
         if let Some(decade) = word.strip_suffix('s') {
             let start = match decade.len() {
                 4 => year(decade)?,
-                2 if self.t.prev_word(i) == "the" => {
+                2 if self.t.prev_word(i) == "the" || self.t.list[i].apostrophe_before => {
                     let tens = i32::try_from(number(decade, 2)?).ok()?;
                     if tens >= 30 { 1900 + tens } else { 2000 + tens }
                 }
@@ -397,6 +429,7 @@ impl Parser<'_, '_> {
         }
         let n = count as i64;
         let span = match unit {
+            Unit::Hour => Span::day(shift_days(today, -n / 24)?),
             Unit::Day => Span::day(shift_days(today, -n)?),
             Unit::Week => week_span(shift_days(today, -7 * n)?),
             Unit::Month => {
@@ -481,12 +514,19 @@ impl Parser<'_, '_> {
 
     fn rolling(&self, count: i64, unit: Unit, end: usize) -> Option<(Spec, usize)> {
         let back = match unit {
+            // 24 hours back from some time today reaches into yesterday.
+            Unit::Hour => shift_days(self.today, -(count + 23) / 24),
             Unit::Day => shift_days(self.today, -count),
             Unit::Week => shift_days(self.today, -7 * count),
             Unit::Month => shift_months(self.today, -count),
             Unit::Year => shift_months(self.today, -12 * count),
         };
-        let span = Span::new(shift_days(back?, 1)?, shift_days(self.today, 1)?)?;
+        let start = if unit == Unit::Hour {
+            back?
+        } else {
+            shift_days(back?, 1)?
+        };
+        let span = Span::new(start, shift_days(self.today, 1)?)?;
         Some((Spec::Span(span), end))
     }
 
