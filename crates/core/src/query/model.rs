@@ -33,9 +33,11 @@ pub struct KnownPlace {
 }
 
 /// World place names, e.g. built from GeoNames.
-pub trait Gazetteer {
+pub trait Gazetteer: Send + Sync {
     /// `phrase` is lower-case, single-spaced, 1 to 4 words, without a trailing possessive.
-    /// Return the most likely place for ambiguous names.
+    /// Hyphens and periods separate words ("Ile-de-France" → "ile de france", "St. Louis" →
+    /// "st louis"); apostrophes inside words stay as `'`. Return the most likely place for
+    /// ambiguous names.
     fn lookup(&self, phrase: &str) -> Option<GazetteerHit>;
 }
 

@@ -36,7 +36,7 @@ pub(crate) enum Kind {
     Relation { plural: bool, strict: bool },
 }
 
-/// A phrase naming people, at tokens `start..end`.
+/// A phrase naming people, ending before token `end`.
 #[derive(Debug, Clone)]
 pub(crate) struct Reference {
     pub end: usize,

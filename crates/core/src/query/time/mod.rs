@@ -6,6 +6,7 @@
 //! the one containing today, else this calendar year's.
 
 mod birthday;
+mod relative;
 mod units;
 
 use super::calendar::{
