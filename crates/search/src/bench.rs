@@ -2,6 +2,7 @@
 //! among many small ones — and times a mix of hybrid queries for the big user and a small one.
 
 mod queries;
+mod report;
 mod vocabulary;
 mod world;
 
@@ -14,10 +15,11 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use world::World;
+
+pub use report::{ALL_CLASSES, BenchReport, BuildStats, LatencyRow};
 
 /// Bumped when the generated documents change, so a cached index is rebuilt.
 const BENCH_DATA_VERSION: u32 = 1;
@@ -42,6 +44,9 @@ pub struct BenchOptions {
     pub seed: u64,
     /// Rebuild even when a matching cached index exists.
     pub rebuild: bool,
+    /// Merge the built index into one segment (as after a rebuild); otherwise query the
+    /// segments batch commits and background merges left, as a live index has.
+    pub merge_after_build: bool,
 }
 
 impl Default for BenchOptions {
@@ -56,6 +61,7 @@ impl Default for BenchOptions {
             writer_threads: 2,
             seed: 42,
             rebuild: false,
+            merge_after_build: true,
         }
     }
 }
@@ -68,56 +74,8 @@ struct Manifest {
     total_docs: usize,
     big_user_docs: usize,
     other_users: usize,
+    merged: bool,
 }
-
-#[derive(Debug, Clone)]
-pub struct BuildStats {
-    pub index_seconds: f64,
-    pub merge_seconds: f64,
-    /// Segments before the final merge.
-    pub segments_before_merge: usize,
-}
-
-#[derive(Debug, Clone)]
-pub struct LatencyRow {
-    pub user: String,
-    pub class: String,
-    pub queries: usize,
-    pub p50_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
-    /// Mean number of matching documents.
-    pub mean_total: f64,
-    /// Mean number of hits on the page.
-    pub mean_returned: f64,
-}
-
-#[derive(Debug, Clone)]
-pub struct BenchReport {
-    pub index_dir: PathBuf,
-    pub docs: u64,
-    pub index_bytes: u64,
-    pub segments: usize,
-    pub big_user_docs: u64,
-    pub small_user_docs: u64,
-    pub other_users: usize,
-    /// `None` when the cached index was reused.
-    pub build: Option<BuildStats>,
-    pub rows: Vec<LatencyRow>,
-}
-
-impl BenchReport {
-    /// The p99 of all queries of each user is under `goal`.
-    pub fn meets_p99(&self, goal: Duration) -> bool {
-        let goal_ms = goal.as_secs_f64() * 1e3;
-        self.rows
-            .iter()
-            .filter(|row| row.class == ALL_CLASSES)
-            .all(|row| row.p99_ms < goal_ms)
-    }
-}
-
-const ALL_CLASSES: &str = "all";
 
 /// Blocking: runs its own tokio runtime, so call it from synchronous code or, from async code,
 /// through `tokio::task::spawn_blocking`.
@@ -142,6 +100,7 @@ pub fn run_search_bench(options: BenchOptions) -> Result<BenchReport> {
         total_docs: options.total_docs,
         big_user_docs: options.big_user_docs,
         other_users: options.other_users,
+        merged: options.merge_after_build,
     };
     let config = TantivyConfig {
         writer_heap_bytes: options.writer_heap_bytes,
@@ -207,8 +166,8 @@ fn directory_bytes(dir: &Path) -> Result<u64> {
     Ok(total)
 }
 
-/// Documents in random user order (as uploads arrive), committed in batches, then merged into
-/// one segment as after a rebuild.
+/// Documents in random user order (as uploads arrive), committed in batches, then (optionally)
+/// merged into one segment as after a rebuild.
 async fn build_index(
     index: &TantivyIndex,
     world: &World,
@@ -245,11 +204,16 @@ async fn build_index(
     index.commit().await?;
     let index_seconds = started.elapsed().as_secs_f64();
     let segments_before_merge = index.segment_count();
-    let merge_started = Instant::now();
-    index.merge_segments().await?;
+    let merge_seconds = if options.merge_after_build {
+        let merge_started = Instant::now();
+        index.merge_segments().await?;
+        Some(merge_started.elapsed().as_secs_f64())
+    } else {
+        None
+    };
     Ok(BuildStats {
         index_seconds,
-        merge_seconds: merge_started.elapsed().as_secs_f64(),
+        merge_seconds,
         segments_before_merge,
     })
 }
@@ -329,54 +293,6 @@ fn summarize(user: &str, class: &str, samples: &[&Sample]) -> Option<LatencyRow>
     })
 }
 
-impl fmt::Display for BenchReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "search bench: {} docs ({} of the big user, {} other users; small user {}), \
-             index {:.0} MiB in {} segment(s) at {}",
-            self.docs,
-            self.big_user_docs,
-            self.other_users,
-            self.small_user_docs,
-            self.index_bytes as f64 / (1024.0 * 1024.0),
-            self.segments,
-            self.index_dir.display()
-        )?;
-        match &self.build {
-            Some(build) => writeln!(
-                f,
-                "build: {:.1} s indexing ({:.0} docs/s, {} segments), {:.1} s merging to one",
-                build.index_seconds,
-                self.docs as f64 / build.index_seconds.max(1e-9),
-                build.segments_before_merge,
-                build.merge_seconds
-            )?,
-            None => writeln!(f, "build: cached index reused")?,
-        }
-        writeln!(
-            f,
-            "{:<20} {:<38} {:>7} {:>8} {:>8} {:>8} {:>10} {:>9}",
-            "user", "query", "queries", "p50 ms", "p99 ms", "max ms", "matches", "returned"
-        )?;
-        for row in &self.rows {
-            writeln!(
-                f,
-                "{:<20} {:<38} {:>7} {:>8.2} {:>8.2} {:>8.2} {:>10.0} {:>9.1}",
-                row.user,
-                row.class,
-                row.queries,
-                row.p50_ms,
-                row.p99_ms,
-                row.max_ms,
-                row.mean_total,
-                row.mean_returned
-            )?;
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,6 +308,7 @@ mod tests {
             writer_threads: 1,
             seed: 7,
             rebuild: false,
+            merge_after_build: true,
         }
     }
 
