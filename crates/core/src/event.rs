@@ -1,6 +1,6 @@
 //! Events on the bus. Every stored payload carries a version so old rows stay readable.
 
-use crate::{MediaId, UserId};
+use crate::{MediaId, MemoryId, UserId};
 use serde::{Deserialize, Serialize};
 
 pub const PAYLOAD_VERSION: u32 = 1;
@@ -15,14 +15,32 @@ pub enum Topic {
     MediaReady,
     #[serde(rename = "media.deleted")]
     MediaDeleted,
+    /// Who appears in an item changed ([`MediaEvent`]).
+    #[serde(rename = "media.changed")]
+    MediaChanged,
+    /// People or places changed in a way that touches many items ([`UserEvent`]).
+    #[serde(rename = "library.changed")]
+    LibraryChanged,
+    /// [`MemoryEvent`]s: a memory video was asked for, made, or could not be made.
+    #[serde(rename = "memory.requested")]
+    MemoryRequested,
+    #[serde(rename = "memory.ready")]
+    MemoryReady,
+    #[serde(rename = "memory.failed")]
+    MemoryFailed,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 4] = [
+    pub const ALL: [Topic; 9] = [
         Self::MediaUploaded,
         Self::MediaProbed,
         Self::MediaReady,
         Self::MediaDeleted,
+        Self::MediaChanged,
+        Self::LibraryChanged,
+        Self::MemoryRequested,
+        Self::MemoryReady,
+        Self::MemoryFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -31,6 +49,11 @@ impl Topic {
             Self::MediaProbed => "media.probed",
             Self::MediaReady => "media.ready",
             Self::MediaDeleted => "media.deleted",
+            Self::MediaChanged => "media.changed",
+            Self::LibraryChanged => "library.changed",
+            Self::MemoryRequested => "memory.requested",
+            Self::MemoryReady => "memory.ready",
+            Self::MemoryFailed => "memory.failed",
         }
     }
 
@@ -59,6 +82,87 @@ impl MediaEvent {
     }
 }
 
+/// An event about a user's whole library.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserEvent {
+    pub version: u32,
+    pub user_id: UserId,
+    pub correlation_id: String,
+}
+
+impl UserEvent {
+    pub fn new(user_id: UserId, correlation_id: impl Into<String>) -> Self {
+        Self {
+            version: PAYLOAD_VERSION,
+            user_id,
+            correlation_id: correlation_id.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryEvent {
+    pub version: u32,
+    pub user_id: UserId,
+    pub memory_id: MemoryId,
+    pub correlation_id: String,
+}
+
+impl MemoryEvent {
+    pub fn new(user_id: UserId, memory_id: MemoryId, correlation_id: impl Into<String>) -> Self {
+        Self {
+            version: PAYLOAD_VERSION,
+            user_id,
+            memory_id,
+            correlation_id: correlation_id.into(),
+        }
+    }
+}
+
+/// What every payload can say about itself, for logs and job routing.
+pub trait EventPayload: Serialize + serde::de::DeserializeOwned + Send + Sync + 'static {
+    fn user_id(&self) -> UserId;
+    /// The item the event is about, for log lines.
+    fn subject(&self) -> String;
+    fn correlation_id(&self) -> &str;
+}
+
+impl EventPayload for MediaEvent {
+    fn user_id(&self) -> UserId {
+        self.user_id
+    }
+    fn subject(&self) -> String {
+        format!("media {}", self.media_id)
+    }
+    fn correlation_id(&self) -> &str {
+        &self.correlation_id
+    }
+}
+
+impl EventPayload for UserEvent {
+    fn user_id(&self) -> UserId {
+        self.user_id
+    }
+    fn subject(&self) -> String {
+        format!("library of {}", self.user_id)
+    }
+    fn correlation_id(&self) -> &str {
+        &self.correlation_id
+    }
+}
+
+impl EventPayload for MemoryEvent {
+    fn user_id(&self) -> UserId {
+        self.user_id
+    }
+    fn subject(&self) -> String {
+        format!("memory {}", self.memory_id)
+    }
+    fn correlation_id(&self) -> &str {
+        &self.correlation_id
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEvent {
     pub topic: Topic,
@@ -67,9 +171,13 @@ pub struct NewEvent {
 
 impl NewEvent {
     pub fn media(topic: Topic, event: &MediaEvent) -> Self {
+        Self::new(topic, event)
+    }
+
+    pub fn new(topic: Topic, payload: &impl EventPayload) -> Self {
         Self {
             topic,
-            payload: serde_json::to_value(event).unwrap_or_default(),
+            payload: serde_json::to_value(payload).unwrap_or_default(),
         }
     }
 }

@@ -24,6 +24,17 @@ impl GeoPoint {
         }
     }
 
+    /// Great-circle distance in metres (haversine on a spherical Earth; ~0.5% error, plenty for
+    /// "is this photo at home").
+    pub fn distance_m(self, other: GeoPoint) -> f64 {
+        const EARTH_RADIUS_M: f64 = 6_371_008.8;
+        let (lat1, lat2) = (self.lat.to_radians(), other.lat.to_radians());
+        let dlat = lat2 - lat1;
+        let dlon = (other.lon - self.lon).to_radians();
+        let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
+        2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+    }
+
     /// Parses ISO 6709 decimal degrees as written by phones and ffmpeg, e.g. `+48.8584+002.2945/`
     /// or `+48.8584+002.2945+035.000/`.
     pub fn parse_iso6709(text: &str) -> Option<Self> {
@@ -60,6 +71,15 @@ impl GeoPoint {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn distance_between_known_cities() {
+        let paris = GeoPoint::new(48.8566, 2.3522).unwrap();
+        let rome = GeoPoint::new(41.9028, 12.4964).unwrap();
+        let km = paris.distance_m(rome) / 1000.0;
+        assert!((km - 1105.0).abs() < 10.0, "{km}");
+        assert_eq!(paris.distance_m(paris), 0.0);
+    }
 
     #[test]
     fn parses_apple_and_ffmpeg_forms() {

@@ -22,6 +22,8 @@ pub struct Config {
     pub metadata_url: String,
     /// `file://…` or `memory://`. Empty: `file://{data_dir}/blobs`.
     pub blob_url: String,
+    /// The search index: `tantivy://…` or `memory://`. Empty: `tantivy://{data_dir}/index`.
+    pub search_url: String,
     /// Secret for tokens and URL signatures. Empty: read from (or created at) `secret_file`.
     pub secret: String,
     /// Empty: `{data_dir}/secret`.
@@ -80,6 +82,7 @@ impl Default for Config {
             public_url: String::new(),
             data_dir: PathBuf::from("data"),
             metadata_url: String::new(),
+            search_url: String::new(),
             blob_url: String::new(),
             secret: String::new(),
             secret_file: PathBuf::new(),
@@ -233,6 +236,14 @@ impl Config {
             format!("file://{}", self.data_dir.join("blobs").display())
         } else {
             self.blob_url.clone()
+        }
+    }
+
+    pub fn search_url(&self) -> String {
+        if self.search_url.is_empty() {
+            format!("tantivy://{}", self.data_dir.join("index").display())
+        } else {
+            self.search_url.clone()
         }
     }
 

@@ -6,6 +6,8 @@ pub mod config;
 pub mod error;
 mod ingest;
 mod locks;
+pub mod memories;
+pub mod readmodel;
 pub mod routes;
 pub mod state;
 pub mod workers;
@@ -46,6 +48,11 @@ impl Server {
         let backends = sightline_store::resolve(&config.metadata_url(), &config.blob_url())
             .await
             .context("cannot open storage")?;
+        let (search, search_is_new) = sightline_search::resolve(
+            &config.search_url(),
+            &sightline_search::TantivyConfig::default(),
+        )
+        .context("cannot open the search index")?;
         let tools = Tools {
             ffmpeg: config.media.ffmpeg.clone().into(),
             ffprobe: config.media.ffprobe.clone().into(),
@@ -65,10 +72,17 @@ impl Server {
             keys: Arc::new(Keys::new(&secret, config.auth.access_token_secs)),
             config: Arc::new(config),
             backends,
+            search,
             locks: Arc::default(),
             tools: Arc::new(tools),
             wake: Arc::default(),
         };
+        if search_is_new {
+            let written = readmodel::rebuild(&state)
+                .await
+                .context("cannot build the search index")?;
+            tracing::info!(written, "search index built from the library");
+        }
         let mut tasks = workers::spawn(&state).await?;
         let app =
             routes::router(state.clone()).layer(tower_http::trace::TraceLayer::new_for_http());

@@ -9,6 +9,8 @@ use std::sync::Arc;
 pub struct AppState {
     pub config: Arc<Config>,
     pub backends: Backends,
+    /// The read model: search index over ready media.
+    pub search: Arc<dyn sightline_search::SearchIndex>,
     pub keys: Arc<Keys>,
     /// One PATCH at a time per upload; one commit at a time per media id.
     pub locks: Arc<KeyedLocks>,

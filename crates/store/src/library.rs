@@ -202,6 +202,13 @@ pub trait LibraryStore: Send + Sync + 'static {
     ) -> Result<()>;
     async fn annotations(&self, user: UserId, media: MediaId) -> Result<Option<Annotations>>;
 
+    /// The distinct place names of the user's media (`interest` left empty): the places a
+    /// query can name and find something.
+    async fn place_names(&self, user: UserId) -> Result<Vec<Annotations>>;
+
+    /// Users that have at least one media item, for rebuilding read models.
+    async fn users_with_media(&self) -> Result<Vec<UserId>>;
+
     /// 0 for a user whose library never changed.
     async fn library_version(&self, user: UserId) -> Result<i64>;
 

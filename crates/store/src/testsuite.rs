@@ -676,6 +676,11 @@ pub async fn library_suite(metadata: &dyn MetadataStore, library: &dyn crate::Li
         library.annotations(alice.id, photo.id).await.unwrap(),
         Some(notes.clone())
     );
+    let names = library.place_names(alice.id).await.unwrap();
+    assert_eq!(names.len(), 1);
+    assert_eq!(names[0].city.as_deref(), Some("Paris"));
+    assert_eq!(names[0].interest, None);
+    assert!(library.place_names(bob.id).await.unwrap().is_empty());
     assert!(matches!(
         library.set_annotations(bob.id, photo.id, &notes).await,
         Err(StoreError::NotFound)

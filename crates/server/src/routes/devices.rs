@@ -1,5 +1,6 @@
 //! A user's devices. Creating one returns its token once; deleting it revokes the token.
 
+use super::check_text;
 use crate::auth::{Caller, tokens};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -41,16 +42,6 @@ pub struct Report {
 
 fn parse_id(id: &str) -> ApiResult<DeviceId> {
     DeviceId::parse(id).map_err(|_| ApiError::NotFound)
-}
-
-fn check_text(field: &str, value: &str, max: usize) -> ApiResult<()> {
-    if value.trim().is_empty() || value.chars().count() > max || value.chars().any(char::is_control)
-    {
-        return Err(ApiError::BadRequest(format!(
-            "{field} must be 1 to {max} printable characters"
-        )));
-    }
-    Ok(())
 }
 
 pub async fn create(

@@ -45,6 +45,12 @@ pub struct MediaView {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     urls: Value,
+    /// Who appears in it (single-item reads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    people: Option<Vec<Value>>,
+    /// Place names derived from its GPS (single-item reads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    place: Option<Value>,
 }
 
 fn view(state: &AppState, media: Media) -> MediaView {
@@ -71,6 +77,8 @@ fn view(state: &AppState, media: Media) -> MediaView {
         created_at: media.created_at,
         updated_at: media.updated_at,
         urls,
+        people: None,
+        place: None,
     }
 }
 
@@ -146,7 +154,33 @@ pub async fn get(
         .media(caller.user_id, parse_id(&id)?)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(view(&state, media)))
+    let library = &state.backends.library;
+    let (appearances, people, annotations) = tokio::try_join!(
+        library.appearances_in(caller.user_id, media.id),
+        library.people(caller.user_id),
+        library.annotations(caller.user_id, media.id),
+    )?;
+    let mut item = view(&state, media);
+    item.people = Some(
+        appearances
+            .into_iter()
+            .map(|a| {
+                let person = people.iter().find(|p| p.id == a.person_id);
+                json!({
+                    "appearance_id": a.id,
+                    "person_id": a.person_id,
+                    "name": person.map(|p| p.name.as_str()),
+                    "relationship": person.and_then(|p| p.relationship.as_deref()),
+                    "start_secs": a.start_secs,
+                    "end_secs": a.end_secs,
+                })
+            })
+            .collect(),
+    );
+    item.place = annotations
+        .filter(|a| a.country_code.is_some())
+        .map(|a| json!({ "city": a.city, "region": a.region, "country_code": a.country_code, "country": a.country }));
+    Ok(Json(item))
 }
 
 /// Removes the row, then the original and every derived file. The `media.deleted` event lets

@@ -6,6 +6,8 @@ mod files;
 mod health;
 mod media;
 mod oneshot;
+mod people;
+mod places;
 pub mod uploads;
 
 use crate::auth::Caller;
@@ -62,6 +64,21 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/media", get(media::list))
         .route("/api/v1/media/{id}", get(media::get).delete(media::delete))
+        .route("/api/v1/media/{id}/people", post(people::add_appearance))
+        .route(
+            "/api/v1/media/{id}/people/{appearance}",
+            axum::routing::delete(people::remove_appearance),
+        )
+        .route("/api/v1/people", post(people::create).get(people::list))
+        .route(
+            "/api/v1/people/{id}",
+            get(people::get)
+                .patch(people::update)
+                .delete(people::delete),
+        )
+        .route("/api/v1/people/{id}/merge", post(people::merge))
+        .route("/api/v1/places", post(places::create).get(places::list))
+        .route("/api/v1/places/{id}", axum::routing::delete(places::delete))
         .route("/api/v1/files/{*key}", get(files::get))
         .route("/api/v1/jobs/dead-letters", get(media::dead_letters))
         .with_state(state)
@@ -85,6 +102,27 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
                 .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
         ))
     }
+}
+
+/// A user-given name or label: 1 to `max` printable characters.
+pub fn check_text(field: &str, value: &str, max: usize) -> ApiResult<()> {
+    if value.trim().is_empty() || value.chars().count() > max || value.chars().any(char::is_control)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "{field} must be 1 to {max} printable characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Tells an absent JSON field (`None`) from an explicit `null` (`Some(None)`), for PATCH bodies
+/// where `null` clears a field.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
 }
 
 pub fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

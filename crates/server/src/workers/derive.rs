@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use sightline_core::blob_key::{self, DerivedFile};
 use sightline_core::event::{MediaEvent, NewEvent, Topic};
 use sightline_core::media::{MediaKind, MediaStatus};
+use sightline_store::library::Annotations;
 use sightline_store::model::ProcessingUpdate;
 
 pub struct DeriveJob;
@@ -16,6 +17,17 @@ pub struct DeriveJob;
 impl Job for DeriveJob {
     const CONSUMER: &'static str = "derive";
     const TOPICS: &'static [Topic] = &[Topic::MediaProbed];
+
+    type Event = MediaEvent;
+
+    async fn give_up(
+        &self,
+        state: &AppState,
+        event: &MediaEvent,
+        reason: &str,
+    ) -> Result<(), JobError> {
+        super::runner::fail_media(state, event, reason).await
+    }
 
     async fn handle(&self, state: &AppState, event: &MediaEvent) -> Result<(), JobError> {
         let store = &state.backends.metadata;
@@ -48,8 +60,10 @@ impl Job for DeriveJob {
             .await
             .map_err(JobError::transient)?;
         update.preview_key = Some(key(DerivedFile::Preview));
+        let mut rendition_path = None;
         if media.kind == MediaKind::Video {
             let rendition = work.path().join(DerivedFile::Rendition.file_name());
+            rendition_path = Some(rendition.clone());
             state.tools.normalise(&original, &facts, &rendition).await?;
             blobs
                 .put_file(&key(DerivedFile::Rendition), &rendition)
@@ -57,6 +71,17 @@ impl Job for DeriveJob {
                 .map_err(JobError::transient)?;
             update.rendition_key = Some(key(DerivedFile::Rendition));
         }
+        let annotations = annotate(state, &media, rendition_path.as_deref()).await;
+        state
+            .backends
+            .library
+            .set_annotations(media.user_id, media.id, &annotations)
+            .await
+            .or_else(|e| match e {
+                // Deleted while we worked: handled below.
+                sightline_store::StoreError::NotFound => Ok(()),
+                other => Err(JobError::transient(other)),
+            })?;
         let ready = NewEvent::media(Topic::MediaReady, event);
         let updated = store
             .update_media(media.user_id, media.id, &update, &[ready])
@@ -72,4 +97,39 @@ impl Job for DeriveJob {
         state.wake.notify_waiters();
         Ok(())
     }
+}
+
+/// Place names from the GPS position and, for videos, per-second interest from the rendition.
+/// Neither is essential: a failure is logged and the item is still ready, just less findable.
+async fn annotate(
+    state: &AppState,
+    media: &sightline_store::model::Media,
+    rendition: Option<&std::path::Path>,
+) -> Annotations {
+    let mut annotations = Annotations::default();
+    if let Some(point) = media.location {
+        match tokio::task::spawn_blocking(move || sightline_places::locate(point)).await {
+            Ok(Some(place)) => {
+                annotations.city = place.city;
+                annotations.region = place.region;
+                annotations.country_code = Some(place.country_code);
+                annotations.country = Some(place.country);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "place lookup panicked"),
+        }
+    }
+    if let Some(rendition) = rendition {
+        let timeout = state.tools.normalise_timeout;
+        match sightline_media::interest::analyse_interest(&state.tools, rendition, timeout).await {
+            Ok(track) => match serde_json::to_string(&track) {
+                Ok(json) => annotations.interest = Some(json),
+                Err(e) => tracing::warn!(error = %e, "interest track not serialisable"),
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "interest analysis failed; clips will be chosen without it")
+            }
+        }
+    }
+    annotations
 }

@@ -2,6 +2,7 @@
 //! row's state first), so at-least-once delivery never processes an item into a wrong state.
 
 mod derive;
+mod index;
 mod probe;
 mod runner;
 
@@ -25,6 +26,8 @@ pub async fn spawn(state: &AppState) -> anyhow::Result<Vec<JoinHandle<()>>> {
     }
     handles.push(runner::start(state.clone(), probe::ProbeJob).await?);
     handles.push(runner::start(state.clone(), derive::DeriveJob).await?);
+    handles.push(runner::start(state.clone(), index::IndexMediaJob).await?);
+    handles.push(runner::start(state.clone(), index::IndexLibraryJob).await?);
     Ok(handles)
 }
 

@@ -15,6 +15,17 @@ impl Job for ProbeJob {
     const CONSUMER: &'static str = "probe";
     const TOPICS: &'static [Topic] = &[Topic::MediaUploaded];
 
+    type Event = MediaEvent;
+
+    async fn give_up(
+        &self,
+        state: &AppState,
+        event: &MediaEvent,
+        reason: &str,
+    ) -> Result<(), JobError> {
+        super::runner::fail_media(state, event, reason).await
+    }
+
     async fn handle(&self, state: &AppState, event: &MediaEvent) -> Result<(), JobError> {
         let store = &state.backends.metadata;
         let Some(media) = load_media(state, event).await? else {

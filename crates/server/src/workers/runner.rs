@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use futures::future::join_all;
 use sightline_core::backoff::RetryPolicy;
-use sightline_core::event::{MediaEvent, Topic};
+use sightline_core::event::{EventPayload, MediaEvent, Topic};
 use sightline_store::bus::Delivery;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,23 +56,32 @@ pub async fn load_media(
 pub trait Job: Send + Sync + 'static {
     const CONSUMER: &'static str;
     const TOPICS: &'static [Topic];
-    async fn handle(&self, state: &AppState, event: &MediaEvent) -> Result<(), JobError>;
-    /// Called when the job fails for good (permanently or after its last attempt).
+    type Event: EventPayload;
+    async fn handle(&self, state: &AppState, event: &Self::Event) -> Result<(), JobError>;
+    /// Called when the job fails for good (permanently or after its last attempt): record the
+    /// failure where the user sees it.
     async fn give_up(
         &self,
         state: &AppState,
-        event: &MediaEvent,
+        event: &Self::Event,
         reason: &str,
-    ) -> Result<(), JobError> {
-        let failed = sightline_store::model::ProcessingUpdate::failed(reason);
-        state
-            .backends
-            .metadata
-            .update_media(event.user_id, event.media_id, &failed, &[])
-            .await
-            .map_err(JobError::transient)?;
-        Ok(())
-    }
+    ) -> Result<(), JobError>;
+}
+
+/// `give_up` of the media pipeline's jobs: the item fails with the reason.
+pub async fn fail_media(
+    state: &AppState,
+    event: &MediaEvent,
+    reason: &str,
+) -> Result<(), JobError> {
+    let failed = sightline_store::model::ProcessingUpdate::failed(reason);
+    state
+        .backends
+        .metadata
+        .update_media(event.user_id, event.media_id, &failed, &[])
+        .await
+        .map_err(JobError::transient)?;
+    Ok(())
 }
 
 pub async fn start<J: Job>(state: AppState, job: J) -> anyhow::Result<JoinHandle<()>> {
@@ -114,7 +123,7 @@ async fn run<J: Job>(state: AppState, job: Arc<J>) {
 
 async fn process<J: Job>(state: &AppState, job: &J, delivery: Delivery, lease: Duration) {
     let bus = &state.backends.bus;
-    let event: MediaEvent = match serde_json::from_value(delivery.payload.clone()) {
+    let event: J::Event = match serde_json::from_value(delivery.payload.clone()) {
         Ok(event) => event,
         Err(e) => {
             let reason = format!("unreadable event payload: {e}");
@@ -124,8 +133,8 @@ async fn process<J: Job>(state: &AppState, job: &J, delivery: Delivery, lease: D
             return;
         }
     };
-    let span = tracing::info_span!("job", consumer = J::CONSUMER, media_id = %event.media_id,
-        correlation_id = %event.correlation_id, attempt = delivery.attempts);
+    let span = tracing::info_span!("job", consumer = J::CONSUMER, subject = %event.subject(),
+        correlation_id = %event.correlation_id(), attempt = delivery.attempts);
     let _entered = span.enter();
     let started = std::time::Instant::now();
 

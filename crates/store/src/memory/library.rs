@@ -308,6 +308,29 @@ impl LibraryStore for MemoryStore {
             .cloned())
     }
 
+    async fn place_names(&self, user: UserId) -> Result<Vec<Annotations>> {
+        let state = self.lock()?;
+        let mut names: Vec<Annotations> = Vec::new();
+        for ((u, _), a) in &state.library.annotations {
+            let name = Annotations {
+                interest: None,
+                ..a.clone()
+            };
+            if *u == user && a.country_code.is_some() && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        Ok(names)
+    }
+
+    async fn users_with_media(&self) -> Result<Vec<UserId>> {
+        let state = self.lock()?;
+        let mut users: Vec<UserId> = state.media.keys().map(|(u, _)| *u).collect();
+        users.sort();
+        users.dedup();
+        Ok(users)
+    }
+
     async fn library_version(&self, user: UserId) -> Result<i64> {
         Ok(self
             .lock()?

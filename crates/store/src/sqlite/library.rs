@@ -421,6 +421,36 @@ impl LibraryStore for SqliteStore {
         .transpose()
     }
 
+    async fn place_names(&self, user: UserId) -> Result<Vec<Annotations>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT city, region, country_code, country FROM annotations \
+             WHERE user_id = ? AND country_code IS NOT NULL",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Annotations {
+                    city: r.try_get("city")?,
+                    region: r.try_get("region")?,
+                    country_code: r.try_get("country_code")?,
+                    country: r.try_get("country")?,
+                    interest: None,
+                })
+            })
+            .collect()
+    }
+
+    async fn users_with_media(&self) -> Result<Vec<UserId>> {
+        let rows = sqlx::query("SELECT DISTINCT user_id FROM media ORDER BY user_id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| parse(&r.try_get::<String, _>("user_id")?, "user id"))
+            .collect()
+    }
+
     async fn library_version(&self, user: UserId) -> Result<i64> {
         let version: Option<i64> =
             sqlx::query_scalar("SELECT version FROM library_versions WHERE user_id = ?")
