@@ -1,10 +1,12 @@
-//! ffmpeg/ffprobe driver of Sightline: probing, thumbnails and the normalised rendition.
+//! ffmpeg/ffprobe driver of Sightline: probing, thumbnails, the normalised rendition and the
+//! smart-cut assembly of memory videos.
 //!
 //! Every tool call goes through [`process::run_tool`] (timeout, kill-on-drop, stderr tail);
 //! parsers of tool output are pure functions tested on committed real ffprobe 5.1 output.
 //! Errors are one [`MediaError`]; [`MediaError::is_permanent`] tells a worker whether retrying
 //! can help, and its `Display` is the "failed" reason shown to the user.
 
+pub mod assemble;
 pub mod error;
 pub mod exif_write;
 mod files;
@@ -16,6 +18,10 @@ pub mod rendition;
 pub mod thumbnail;
 mod tools;
 
+pub use assemble::{
+    AssembleError, AssembledMemory, MemoryCheck, MemoryClip, MemoryRequest, TimelineClip,
+    assemble_memory, check_memory,
+};
 pub use error::MediaError;
 pub use interest::{InterestTrack, analyse_interest};
 pub use photo_exif::{ExifFacts, read_exif};

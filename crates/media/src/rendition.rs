@@ -2,8 +2,15 @@
 //! read path can cut it on any whole second with stream copy.
 //!
 //! H.264 High@4.1 yuv420p, constant 30 fps, a keyframe exactly every second in closed GOPs
-//! without B-frames, AAC-LC 48 kHz stereo 128 kb/s (silence when the source has none),
-//! `+faststart`. Landscape fits within 1920×1080 and portrait within 1080×1920, keeping the
+//! without B-frames, BT.709 limited range, AAC-LC 48 kHz stereo 128 kb/s (silence when the
+//! source has none), `+faststart`.
+//!
+//! The memory assembler splices frames it encodes itself between stream-copied runs of
+//! renditions, which only works when every rendition and every splice share one SPS/PPS byte for
+//! byte. [`h264_args`] is therefore the single source of the encoder settings: the structural
+//! ones (profile, level, refs, entropy coder, 8×8 transform, weighted prediction, VUI) are fixed
+//! explicitly and never left to a preset, and x264's `stitchable` keeps the headers independent
+//! of the content and of the rate control. Only the speed options differ per [`EncoderSpeed`]. Landscape fits within 1920×1080 and portrait within 1080×1920, keeping the
 //! aspect ratio with even dimensions, never upscaled. ffmpeg applies rotation, so the output is
 //! upright and carries no display matrix.
 
@@ -20,6 +27,10 @@ use std::time::Duration;
 
 /// Frames per second of every rendition; also the GOP length (one keyframe per second).
 pub const RENDITION_FPS: u32 = 30;
+/// Keyframe interval of every rendition, in frames.
+pub const RENDITION_GOP_FRAMES: u32 = RENDITION_FPS;
+/// Audio sample rate of every rendition.
+pub const RENDITION_AUDIO_RATE: u32 = 48_000;
 /// Long and short side limits.
 pub const RENDITION_MAX_LONG: u32 = 1920;
 pub const RENDITION_MAX_SHORT: u32 = 1080;
@@ -84,8 +95,72 @@ fn scale_filter() -> String {
     format!(
         "scale=w='if(gte(iw,ih),min({long},iw),min({short},iw))'\
          :h='if(gte(iw,ih),min({short},ih),min({long},ih))'\
-         :force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1"
+         :force_original_aspect_ratio=decrease:force_divisible_by=2\
+         :out_color_matrix=bt709:out_range=tv,setsar=1"
     )
+}
+
+/// How hard x264 works. Speed options never change the SPS/PPS, so both speeds produce frames
+/// that can be spliced into one stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EncoderSpeed {
+    /// The rendition itself: encoded once, kept for years.
+    Mezzanine,
+    /// Frames spliced between copied runs (crossfades): a few frames, on the read path.
+    Splice,
+}
+
+/// x264 options that shape the SPS/PPS, stated explicitly so that no preset can change them:
+/// one reference frame, CABAC, 8×8 transform, simple weighted P prediction, chroma location
+/// left (unsignalled); `stitchable` fixes the PPS initial QP instead of deriving it from the
+/// rate control.
+const X264_STRUCTURE: &str = "stitchable=1:ref=1:cabac=1:8x8dct=1:weightp=1:chromaloc=0";
+
+/// The video encoder arguments of every rendition and every splice (`-c:v` … `-bf`).
+pub(crate) fn h264_args(speed: EncoderSpeed) -> Vec<OsString> {
+    let fps = RENDITION_FPS.to_string();
+    let gop = RENDITION_GOP_FRAMES.to_string();
+    let (preset, x264_params) = match speed {
+        EncoderSpeed::Mezzanine => ("veryfast", X264_STRUCTURE.to_owned()),
+        // ultrafast turns the deblocking filter off; it is cheap and crossfades need it.
+        EncoderSpeed::Splice => ("ultrafast", format!("{X264_STRUCTURE}:deblock=1")),
+    };
+    let groups: [&[&str]; 7] = [
+        &["-c:v", "libx264", "-preset", preset, "-crf", "23"],
+        &[
+            "-profile:v",
+            "high",
+            "-level:v",
+            "4.1",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        &["-x264-params", &x264_params],
+        // Explicit colour description: sources tagged differently must not give different SPSs.
+        &["-color_primaries", "bt709", "-color_trc", "bt709"],
+        &[
+            "-colorspace",
+            "bt709",
+            "-color_range",
+            "tv",
+            "-fps_mode",
+            "cfr",
+            "-r",
+            &fps,
+        ],
+        &["-g", &gop, "-keyint_min", &gop, "-sc_threshold", "0"],
+        &["-flags", "+cgop", "-bf", "0"],
+    ];
+    groups.concat().into_iter().map(OsString::from).collect()
+}
+
+/// The audio encoder arguments of every rendition and memory video.
+pub(crate) fn aac_args() -> Vec<OsString> {
+    let rate = RENDITION_AUDIO_RATE.to_string();
+    ["-c:a", "aac", "-b:a", "128k", "-ar", &rate, "-ac", "2"]
+        .into_iter()
+        .map(OsString::from)
+        .collect()
 }
 
 fn normalise_args(
@@ -94,7 +169,6 @@ fn normalise_args(
     duration: Option<f64>,
     output: &Path,
 ) -> Vec<OsString> {
-    let fps = RENDITION_FPS.to_string();
     let mut a = Args::default();
     a.push(&["-nostdin", "-hide_banner", "-loglevel", "error", "-y"]);
     a.push(&["-i"]).path(input);
@@ -108,20 +182,9 @@ fn normalise_args(
         ]);
     }
     a.push(&["-vf", &scale_filter()]);
-    a.push(&["-c:v", "libx264", "-preset", "veryfast", "-crf", "23"]);
-    a.push(&[
-        "-profile:v",
-        "high",
-        "-level:v",
-        "4.1",
-        "-pix_fmt",
-        "yuv420p",
-    ]);
-    a.push(&["-fps_mode", "cfr", "-r", &fps]);
-    a.push(&["-g", &fps, "-keyint_min", &fps, "-sc_threshold", "0"]);
-    a.push(&["-flags", "+cgop", "-bf", "0"]);
+    a.0.extend(h264_args(EncoderSpeed::Mezzanine));
     a.push(&["-force_key_frames", "expr:gte(t,n_forced*1)"]);
-    a.push(&["-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2"]);
+    a.0.extend(aac_args());
     // ffmpeg 5.1's -shortest overshoots by up to ~0.1 s of audio; an explicit -t is exact.
     if let Some(d) = duration {
         a.push(&["-t", &format!("{d:.6}")]);
