@@ -25,6 +25,15 @@ pub fn processed_prefix(user: UserId, media: MediaId) -> String {
     format!("processed/{user}/{media}/")
 }
 
+/// `memories/{user}/{memory}.mp4` and `.jpg`: a memory video and its thumbnail.
+pub fn memory_video(user: UserId, memory: crate::MemoryId) -> String {
+    format!("memories/{user}/{memory}.mp4")
+}
+
+pub fn memory_thumbnail(user: UserId, memory: crate::MemoryId) -> String {
+    format!("memories/{user}/{memory}.jpg")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DerivedFile {
     Thumbnail,

@@ -22,6 +22,54 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+/// Opens everything the server runs on; the flag says the search index starts empty.
+async fn open_state(config: Config) -> anyhow::Result<(AppState, bool)> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    let secret = config.resolve_secret()?;
+    let backends = sightline_store::resolve(&config.metadata_url(), &config.blob_url())
+        .await
+        .context("cannot open storage")?;
+    let (search, search_is_new) = sightline_search::resolve(
+        &config.search_url(),
+        &sightline_search::TantivyConfig::default(),
+    )
+    .context("cannot open the search index (is a server running on this data directory?)")?;
+    let tools = Tools {
+        ffmpeg: config.media.ffmpeg.clone().into(),
+        ffprobe: config.media.ffprobe.clone().into(),
+        probe_timeout: Duration::from_secs(config.media.probe_timeout_secs),
+        stills_timeout: Duration::from_secs(config.media.probe_timeout_secs * 2),
+        normalise_timeout: Duration::from_secs(config.media.transcode_timeout_secs),
+    };
+    if config.workers.concurrency > 0 {
+        match tools.check().await {
+            Ok(version) => tracing::info!(%version, "media tools found"),
+            Err(e) => {
+                tracing::warn!(error = %e, "media processing will fail until this is fixed")
+            }
+        }
+    }
+    let state = AppState {
+        keys: Arc::new(Keys::new(&secret, config.auth.access_token_secs)),
+        config: Arc::new(config),
+        backends,
+        search,
+        hub: tokio::sync::broadcast::channel(state::HUB_CAPACITY).0,
+        locks: Arc::default(),
+        tools: Arc::new(tools),
+        wake: Arc::default(),
+    };
+    Ok((state, search_is_new))
+}
+
+/// Rebuilds the search index from the write model (the server must not be running on the same
+/// data directory). Returns the documents written.
+pub async fn reindex(config: Config) -> anyhow::Result<u64> {
+    let (state, _) = open_state(config).await?;
+    readmodel::rebuild(&state).await
+}
+
 /// A running server: its address and its tasks. Dropping it does not stop it; call `shutdown`.
 pub struct Server {
     pub addr: std::net::SocketAddr,
@@ -41,42 +89,7 @@ impl Server {
     pub async fn start_on(mut config: Config, listener: TcpListener) -> anyhow::Result<Self> {
         let addr = listener.local_addr()?;
         config.listen = addr;
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!("cannot create data directory {}", config.data_dir.display())
-        })?;
-        let secret = config.resolve_secret()?;
-        let backends = sightline_store::resolve(&config.metadata_url(), &config.blob_url())
-            .await
-            .context("cannot open storage")?;
-        let (search, search_is_new) = sightline_search::resolve(
-            &config.search_url(),
-            &sightline_search::TantivyConfig::default(),
-        )
-        .context("cannot open the search index")?;
-        let tools = Tools {
-            ffmpeg: config.media.ffmpeg.clone().into(),
-            ffprobe: config.media.ffprobe.clone().into(),
-            probe_timeout: Duration::from_secs(config.media.probe_timeout_secs),
-            stills_timeout: Duration::from_secs(config.media.probe_timeout_secs * 2),
-            normalise_timeout: Duration::from_secs(config.media.transcode_timeout_secs),
-        };
-        if config.workers.concurrency > 0 {
-            match tools.check().await {
-                Ok(version) => tracing::info!(%version, "media tools found"),
-                Err(e) => {
-                    tracing::warn!(error = %e, "media processing will fail until this is fixed")
-                }
-            }
-        }
-        let state = AppState {
-            keys: Arc::new(Keys::new(&secret, config.auth.access_token_secs)),
-            config: Arc::new(config),
-            backends,
-            search,
-            locks: Arc::default(),
-            tools: Arc::new(tools),
-            wake: Arc::default(),
-        };
+        let (state, search_is_new) = open_state(config).await?;
         if search_is_new {
             let written = readmodel::rebuild(&state)
                 .await

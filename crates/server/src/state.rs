@@ -15,9 +15,22 @@ pub struct AppState {
     /// One PATCH at a time per upload; one commit at a time per media id.
     pub locks: Arc<KeyedLocks>,
     pub tools: Arc<Tools>,
+    /// Notes for the users' event streams.
+    pub hub: tokio::sync::broadcast::Sender<Notification>,
     /// Rung after events are written, so idle workers start at once instead of at the next poll.
     pub wake: Arc<tokio::sync::Notify>,
 }
+
+/// One event for one user's `/events/stream`.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub user: sightline_core::UserId,
+    pub kind: &'static str,
+    pub data: serde_json::Value,
+}
+
+/// Notes kept for slow stream readers before they are told they lagged.
+pub const HUB_CAPACITY: usize = 256;
 
 impl AppState {
     pub fn now_secs() -> u64 {

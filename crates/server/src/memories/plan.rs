@@ -18,7 +18,7 @@ use sightline_store::model::Media;
 /// How many search hits a memory or a video search looks at.
 pub const MAX_HITS: usize = 500;
 
-/// A matching video and its best segments for this query.
+/// A matching item and, for a video, its best segments for this query.
 pub struct VideoMatch {
     pub media: Media,
     /// 0..1, from the search ranking.
@@ -28,16 +28,31 @@ pub struct VideoMatch {
 
 /// Ready videos matching the query, best first, with their segments: windows where the named
 /// people are in view when the user marked time ranges, and the most interesting seconds.
+/// Videos too short for a segment are left out.
 pub async fn matching_videos(
     state: &AppState,
     user: UserId,
     understood: &Understood,
 ) -> anyhow::Result<Vec<VideoMatch>> {
+    let mut matches = matching_media(state, user, understood, &[MediaKind::Video]).await?;
+    matches.retain(|m| !m.segments.is_empty());
+    Ok(matches)
+}
+
+/// Ready items of these kinds matching the query, best first; videos with their segments.
+pub async fn matching_media(
+    state: &AppState,
+    user: UserId,
+    understood: &Understood,
+    kinds: &[MediaKind],
+) -> anyhow::Result<Vec<VideoMatch>> {
+    // Kinds are filtered here, not in the index: there, any filter turns words from required
+    // into ranking-only, and "videos of dogs" must still require dogs.
     let mut query = search_query(user, understood, Vec::new());
     query.limit = MAX_HITS;
     let page = state.search.search(&query).await?;
     let top_score = page.hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
-    let videos = page.hits.into_iter().filter(|h| h.kind == MediaKind::Video);
+    let videos = page.hits.into_iter().filter(|h| kinds.contains(&h.kind));
     let loaded = try_join_all(videos.map(|hit| async move {
         let library = &state.backends.library;
         let (media, appearances, annotations) = tokio::try_join!(
@@ -52,7 +67,8 @@ pub async fn matching_videos(
     let named: Vec<PersonId> = understood.people_all.iter().map(|p| p.person).collect();
     let mut matches = Vec::new();
     for (media, score, appearances, annotations) in loaded.into_iter().flatten() {
-        if media.status != MediaStatus::Ready || media.rendition_key.is_none() {
+        let is_video = media.kind == MediaKind::Video;
+        if media.status != MediaStatus::Ready || (is_video && media.rendition_key.is_none()) {
             continue;
         }
         // The index filters one "any of" group; the others are checked here.
@@ -77,10 +93,11 @@ pub async fn matching_videos(
         for group in &understood.people_any {
             people_of_interest.extend(&group.members);
         }
-        let segments = video_segments(track.as_ref(), duration, &appearances, &people_of_interest);
-        if segments.is_empty() {
-            continue;
-        }
+        let segments = if is_video {
+            video_segments(track.as_ref(), duration, &appearances, &people_of_interest)
+        } else {
+            Vec::new()
+        };
         let relevance = if top_score > 0.0 {
             score / top_score
         } else {

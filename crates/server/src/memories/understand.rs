@@ -161,7 +161,7 @@ pub fn search_query(user: UserId, understood: &Understood, kinds: Vec<MediaKind>
         match place {
             Place::City { name, country_code } => query.cities.push(CityFilter {
                 name: name.clone(),
-                country_code: Some(country_code.clone()),
+                country_code: (!country_code.is_empty()).then(|| country_code.clone()),
             }),
             Place::Region { name, .. } => query.regions.push(name.clone()),
             Place::Country { code, .. } => query.countries.push(code.clone()),

@@ -2,12 +2,15 @@
 
 mod auth;
 mod devices;
+mod events;
 mod files;
 mod health;
 mod media;
+pub(crate) mod memories;
 mod oneshot;
 mod people;
 mod places;
+mod search;
 pub mod uploads;
 
 use crate::auth::Caller;
@@ -79,6 +82,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/people/{id}/merge", post(people::merge))
         .route("/api/v1/places", post(places::create).get(places::list))
         .route("/api/v1/places/{id}", axum::routing::delete(places::delete))
+        .route("/api/v1/memories/create", post(memories::create))
+        .route("/api/v1/memories", get(memories::list))
+        .route(
+            "/api/v1/memories/{id}",
+            get(memories::get).delete(memories::delete),
+        )
+        .route("/api/v1/videos/search", post(search::search))
+        .route("/api/v1/events/stream", get(events::stream))
         .route("/api/v1/files/{*key}", get(files::get))
         .route("/api/v1/jobs/dead-letters", get(media::dead_letters))
         .with_state(state)

@@ -3,6 +3,7 @@
 
 mod derive;
 mod index;
+mod memory;
 mod probe;
 mod runner;
 
@@ -28,6 +29,8 @@ pub async fn spawn(state: &AppState) -> anyhow::Result<Vec<JoinHandle<()>>> {
     handles.push(runner::start(state.clone(), derive::DeriveJob).await?);
     handles.push(runner::start(state.clone(), index::IndexMediaJob).await?);
     handles.push(runner::start(state.clone(), index::IndexLibraryJob).await?);
+    handles.push(runner::start(state.clone(), memory::MemoryJob).await?);
+    handles.push(runner::start(state.clone(), memory::NotifyJob).await?);
     Ok(handles)
 }
 

@@ -4,5 +4,6 @@ mod auth;
 mod devices;
 mod helpers;
 mod media;
+mod memories;
 mod processing;
 mod uploads;

@@ -107,7 +107,7 @@ async fn clear_me(conn: &mut SqliteConnection, user: UserId) -> Result<()> {
 #[async_trait]
 impl LibraryStore for SqliteStore {
     async fn create_person(&self, user: UserId, p: &Person, events: &[NewEvent]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO people (user_id, id, name, relationship, is_me, birthday, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -153,7 +153,7 @@ impl LibraryStore for SqliteStore {
         patch: &PersonPatch,
         events: &[NewEvent],
     ) -> Result<Option<Person>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let Some(mut p) = fetch_person(&mut tx, user, id).await? else {
             return Ok(None);
         };
@@ -190,7 +190,7 @@ impl LibraryStore for SqliteStore {
     }
 
     async fn delete_person(&self, user: UserId, id: PersonId, events: &[NewEvent]) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let deleted = sqlx::query("DELETE FROM people WHERE user_id = ? AND id = ?")
             .bind(user.to_string())
             .bind(id.to_string())
@@ -217,7 +217,7 @@ impl LibraryStore for SqliteStore {
                 "cannot merge a person into itself".into(),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let (Some(mut keep), Some(gone)) = (
             fetch_person(&mut tx, user, kept).await?,
             fetch_person(&mut tx, user, merged).await?,
@@ -265,7 +265,7 @@ impl LibraryStore for SqliteStore {
         a: &NewAppearance,
         events: &[NewEvent],
     ) -> Result<Appearance> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let media_exists = sqlx::query("SELECT 1 FROM media WHERE user_id = ? AND id = ?")
             .bind(user.to_string())
             .bind(a.media_id.to_string())
@@ -298,7 +298,7 @@ impl LibraryStore for SqliteStore {
         id: i64,
         events: &[NewEvent],
     ) -> Result<Option<Appearance>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let row = sqlx::query("DELETE FROM appearances WHERE user_id = ? AND id = ? RETURNING *")
             .bind(user.to_string())
             .bind(id)
@@ -336,7 +336,7 @@ impl LibraryStore for SqliteStore {
     }
 
     async fn create_place(&self, user: UserId, p: &Place, events: &[NewEvent]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO places (user_id, id, name, lat, lon, radius_m, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -364,7 +364,7 @@ impl LibraryStore for SqliteStore {
     }
 
     async fn delete_place(&self, user: UserId, id: PlaceId, events: &[NewEvent]) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let deleted = sqlx::query("DELETE FROM places WHERE user_id = ? AND id = ?")
             .bind(user.to_string())
             .bind(id.to_string())
@@ -461,7 +461,7 @@ impl LibraryStore for SqliteStore {
     }
 
     async fn insert_memory(&self, m: &Memory, events: &[NewEvent]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO memories (user_id, id, query, cache_key, understood, max_duration_secs, \
              library_version, status, reason, clips, video_key, thumbnail_key, duration_secs, \
@@ -535,7 +535,7 @@ impl LibraryStore for SqliteStore {
         u: &MemoryUpdate,
         events: &[NewEvent],
     ) -> Result<Option<Memory>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let row = sqlx::query(
             "UPDATE memories SET status = ?, reason = ?, clips = ?, video_key = ?, thumbnail_key = ?, \
              duration_secs = ?, render_ms = ?, updated_at = ? WHERE user_id = ? AND id = ? RETURNING *",

@@ -1,0 +1,288 @@
+//! `memory.requested` → find the clips, assemble the video (smart cut), store it →
+//! `memory.ready`, or `empty` with the reason, or `failed`; and the notifier that forwards
+//! finished memories to the users' event streams.
+
+use super::runner::{Job, JobError};
+use super::work_dir;
+use crate::memories::plan::{choose_clips, matching_videos};
+use crate::routes::memories::view;
+use crate::state::{AppState, Notification};
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use sightline_core::blob_key;
+use sightline_core::event::{MemoryEvent, NewEvent, Topic};
+use sightline_core::memory::SelectedClip;
+use sightline_core::query::Understood;
+use sightline_media::assemble::{DEFAULT_CROSSFADE_SECS, MemoryClip, MemoryRequest};
+use sightline_store::library::{Memory, MemoryStatus, MemoryUpdate};
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub struct MemoryJob;
+
+fn update(status: MemoryStatus, reason: Option<String>) -> MemoryUpdate {
+    MemoryUpdate {
+        status,
+        reason,
+        clips: Value::Null,
+        video_key: None,
+        thumbnail_key: None,
+        duration_secs: None,
+        render_ms: None,
+    }
+}
+
+#[async_trait]
+impl Job for MemoryJob {
+    const CONSUMER: &'static str = "memory";
+    const TOPICS: &'static [Topic] = &[Topic::MemoryRequested];
+    type Event = MemoryEvent;
+
+    async fn handle(&self, state: &AppState, event: &MemoryEvent) -> Result<(), JobError> {
+        let library = &state.backends.library;
+        let Some(memory) = library
+            .memory(event.user_id, event.memory_id)
+            .await
+            .map_err(JobError::transient)?
+        else {
+            return Ok(()); // deleted meanwhile
+        };
+        if !memory.status.in_progress() {
+            return Ok(()); // made already (a redelivered event)
+        }
+        let started = Instant::now();
+        let understood: Understood = serde_json::from_value(memory.understood.clone())
+            .map_err(|e| JobError::Permanent(format!("unreadable query: {e}")))?;
+        library
+            .update_memory(
+                memory.user_id,
+                memory.id,
+                &update(MemoryStatus::Rendering, None),
+                &[],
+            )
+            .await
+            .map_err(JobError::transient)?;
+
+        let matches = matching_videos(state, memory.user_id, &understood)
+            .await
+            .map_err(JobError::Transient)?;
+        let selection = choose_clips(&matches, memory.max_duration_secs);
+        if selection.clips.is_empty() {
+            let reason = selection
+                .reason()
+                .unwrap_or_else(|| "no matching videos".into());
+            let reason = format!("{reason} for “{}”", describe(&memory));
+            return finish(
+                state,
+                event,
+                &memory,
+                update(MemoryStatus::Empty, Some(reason)),
+            )
+            .await;
+        }
+
+        let work = work_dir(state)?;
+        let mut sources = Vec::with_capacity(selection.clips.len());
+        let mut guards = Vec::new();
+        for clip in &selection.clips {
+            let Some(found) = matches.iter().find(|m| m.media.id == clip.media_id) else {
+                continue;
+            };
+            let Some(key) = &found.media.rendition_key else {
+                continue;
+            };
+            let (path, guard) = super::local_original(state, key).await?;
+            guards.extend(guard);
+            sources.push((path, *clip));
+        }
+        let video = work.path().join("memory.mp4");
+        let thumbnail = work.path().join("memory.jpg");
+        let rendered = render(state, &sources, &video, &thumbnail).await?;
+
+        let video_key = blob_key::memory_video(memory.user_id, memory.id);
+        let thumbnail_key = blob_key::memory_thumbnail(memory.user_id, memory.id);
+        let blobs = &state.backends.blobs;
+        blobs
+            .put_file(&video_key, &video)
+            .await
+            .map_err(JobError::transient)?;
+        blobs
+            .put_file(&thumbnail_key, &thumbnail)
+            .await
+            .map_err(JobError::transient)?;
+        let done = MemoryUpdate {
+            status: MemoryStatus::Ready,
+            reason: None,
+            clips: rendered.clips,
+            video_key: Some(video_key.clone()),
+            thumbnail_key: Some(thumbnail_key.clone()),
+            duration_secs: Some(rendered.duration_secs),
+            render_ms: Some(started.elapsed().as_millis() as i64),
+        };
+        let kept = finish(state, event, &memory, done).await;
+        if library
+            .memory(memory.user_id, memory.id)
+            .await
+            .map_err(JobError::transient)?
+            .is_none()
+        {
+            // Deleted while it was being made: take the files with it.
+            let _ = blobs.delete(&video_key).await;
+            let _ = blobs.delete(&thumbnail_key).await;
+        }
+        kept
+    }
+
+    async fn give_up(
+        &self,
+        state: &AppState,
+        event: &MemoryEvent,
+        reason: &str,
+    ) -> Result<(), JobError> {
+        let failed = update(MemoryStatus::Failed, Some(reason.to_string()));
+        let Some(memory) = state
+            .backends
+            .library
+            .memory(event.user_id, event.memory_id)
+            .await
+            .map_err(JobError::transient)?
+        else {
+            return Ok(());
+        };
+        finish(state, event, &memory, failed).await
+    }
+}
+
+fn describe(memory: &Memory) -> String {
+    memory
+        .understood
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or(&memory.query)
+        .to_string()
+}
+
+/// Records the outcome with its event: `memory.ready` when there is a video, else
+/// `memory.failed` (nothing matched, or making it failed).
+async fn finish(
+    state: &AppState,
+    event: &MemoryEvent,
+    memory: &Memory,
+    outcome: MemoryUpdate,
+) -> Result<(), JobError> {
+    let topic = if outcome.status == MemoryStatus::Ready {
+        Topic::MemoryReady
+    } else {
+        Topic::MemoryFailed
+    };
+    state
+        .backends
+        .library
+        .update_memory(
+            memory.user_id,
+            memory.id,
+            &outcome,
+            &[NewEvent::new(topic, event)],
+        )
+        .await
+        .map_err(JobError::transient)?;
+    state.wake.notify_waiters();
+    Ok(())
+}
+
+struct Rendered {
+    clips: Value,
+    duration_secs: f64,
+}
+
+/// Smart-cut assembly of the chosen clips (renditions, in time order) into one MP4 plus a
+/// thumbnail.
+async fn render(
+    state: &AppState,
+    sources: &[(PathBuf, SelectedClip)],
+    video: &std::path::Path,
+    thumbnail: &std::path::Path,
+) -> Result<Rendered, JobError> {
+    let request = MemoryRequest {
+        clips: sources
+            .iter()
+            .map(|(path, clip)| MemoryClip {
+                rendition: path.clone(),
+                in_secs: f64::from(clip.start_secs),
+                out_secs: f64::from(clip.end_secs),
+            })
+            .collect(),
+        crossfade_secs: DEFAULT_CROSSFADE_SECS,
+    };
+    let timeout = state.tools.normalise_timeout;
+    let assembled = state
+        .tools
+        .assemble_memory(&request, video, thumbnail, timeout)
+        .await
+        .map_err(|e| {
+            if e.is_permanent() {
+                JobError::Permanent(e.to_string())
+            } else {
+                JobError::transient(e)
+            }
+        })?;
+    let used: Vec<Value> = assembled
+        .timeline
+        .iter()
+        .map(|placed| {
+            let (_, clip) = &sources[placed.source_index];
+            json!({
+                "media_id": clip.media_id,
+                "captured_at": clip.captured_at,
+                "in_secs": placed.in_secs,
+                "out_secs": placed.out_secs,
+                "at_secs": placed.starts_at_secs,
+                "copied": placed.copied,
+                "quality": clip.quality,
+                "relevance": clip.relevance,
+            })
+        })
+        .collect();
+    Ok(Rendered {
+        clips: Value::Array(used),
+        duration_secs: assembled.duration_secs,
+    })
+}
+
+/// Forwards finished memories to their owner's event streams.
+pub struct NotifyJob;
+
+#[async_trait]
+impl Job for NotifyJob {
+    const CONSUMER: &'static str = "notify";
+    const TOPICS: &'static [Topic] = &[Topic::MemoryReady, Topic::MemoryFailed];
+    type Event = MemoryEvent;
+
+    async fn handle(&self, state: &AppState, event: &MemoryEvent) -> Result<(), JobError> {
+        let Some(memory) = state
+            .backends
+            .library
+            .memory(event.user_id, event.memory_id)
+            .await
+            .map_err(JobError::transient)?
+        else {
+            return Ok(());
+        };
+        let kind = if memory.status == MemoryStatus::Ready {
+            "memory.ready"
+        } else {
+            "memory.failed"
+        };
+        // Nobody listening is fine: the memory's status is the record.
+        let _ = state.hub.send(Notification {
+            user: memory.user_id,
+            kind,
+            data: view(state, &memory, false),
+        });
+        Ok(())
+    }
+
+    async fn give_up(&self, _: &AppState, _: &MemoryEvent, _: &str) -> Result<(), JobError> {
+        Ok(())
+    }
+}
