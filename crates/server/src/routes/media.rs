@@ -28,6 +28,22 @@ pub struct ListParams {
     to: Option<DateTime<Utc>>,
     kind: Option<String>,
     status: Option<String>,
+    /// Search filters: served from the search index (ready items only).
+    person: Option<String>,
+    place: Option<String>,
+    city: Option<String>,
+    country: Option<String>,
+    q: Option<String>,
+}
+
+impl ListParams {
+    fn wants_search(&self) -> bool {
+        self.person.is_some()
+            || self.place.is_some()
+            || self.city.is_some()
+            || self.country.is_some()
+            || self.q.is_some()
+    }
 }
 
 #[derive(Serialize)]
@@ -111,6 +127,9 @@ pub async fn list(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::BadRequest("limit must be 1 to 500".into()));
     }
+    if params.wants_search() {
+        return search_list(&state, caller, &params, limit).await;
+    }
     let query =
         MediaQuery {
             from: params.from,
@@ -137,6 +156,92 @@ pub async fn list(
     };
     let items: Vec<MediaView> = items.into_iter().map(|m| view(&state, m)).collect();
     Ok(Json(json!({ "items": items, "next_cursor": next_cursor })))
+}
+
+/// A bound for an open-ended time range that every backend can represent.
+fn far(year: i32) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+/// `GET /media` with search filters: the read model answers, paged by offset.
+async fn search_list(
+    state: &AppState,
+    caller: Caller,
+    params: &ListParams,
+    limit: u32,
+) -> ApiResult<Json<Value>> {
+    let bad = |what: &str| ApiError::BadRequest(format!("{what} must be a UUID"));
+    let mut query = sightline_search::SearchQuery::for_user(caller.user_id);
+    if let Some(person) = &params.person {
+        query
+            .all_people
+            .push(sightline_core::PersonId::parse(person).map_err(|_| bad("person"))?);
+    }
+    if let Some(place) = &params.place {
+        query
+            .place_ids
+            .push(sightline_core::PlaceId::parse(place).map_err(|_| bad("place"))?);
+    }
+    if let Some(city) = &params.city {
+        query.cities.push(sightline_search::CityFilter {
+            name: city.clone(),
+            country_code: None,
+        });
+    }
+    if let Some(country) = &params.country {
+        query.countries.push(country.to_uppercase());
+    }
+    if let Some(q) = &params.q {
+        query.text = q.split_whitespace().map(str::to_lowercase).collect();
+    }
+    if params.from.is_some() || params.to.is_some() {
+        query.time = Some(sightline_search::TimeRange {
+            start: params.from.unwrap_or_else(|| far(1900)),
+            end: params.to.unwrap_or_else(|| far(9999)),
+        });
+    }
+    if let Some(kind) = &params.kind {
+        query.kinds.push(
+            kind.parse()
+                .map_err(|e: sightline_core::media::InvalidEnum| {
+                    ApiError::BadRequest(e.to_string())
+                })?,
+        );
+    }
+    let bad_cursor = || ApiError::BadRequest("cursor is not one this server issued".into());
+    query.offset = match &params.cursor {
+        None => 0,
+        Some(text) => String::from_utf8(URL_SAFE_NO_PAD.decode(text).map_err(|_| bad_cursor())?)
+            .ok()
+            .and_then(|t| t.strip_prefix("s:").and_then(|n| n.parse().ok()))
+            .ok_or_else(bad_cursor)?,
+    };
+    query.limit = limit as usize;
+    let page = state
+        .search
+        .search(&query)
+        .await
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let mut items = Vec::with_capacity(page.hits.len());
+    for hit in &page.hits {
+        if let Some(media) = state
+            .backends
+            .metadata
+            .media(caller.user_id, hit.media)
+            .await?
+        {
+            items.push(view(state, media));
+        }
+    }
+    let next_cursor = page
+        .next_offset
+        .map(|n| URL_SAFE_NO_PAD.encode(format!("s:{n}")));
+    Ok(Json(
+        json!({ "items": items, "next_cursor": next_cursor, "total": page.total }),
+    ))
 }
 
 fn parse_id(id: &str) -> ApiResult<MediaId> {

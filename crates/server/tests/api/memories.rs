@@ -494,6 +494,20 @@ async fn people_places_and_search_with_filters() {
     .await;
     assert_eq!(outside["total"], 0, "{outside}");
 
+    // The library listing takes the same filters.
+    let (status, listed) = app
+        .get_json(
+            token,
+            &format!("/media?person={anna}&city=paris&from=2024-01-01T00:00:00Z"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(listed["items"][0]["id"], home_video.as_str(), "{listed}");
+    let (_, listed) = app.get_json(token, "/media?country=IT").await;
+    assert_eq!(listed["items"], json!([]), "{listed}");
+    let (status, _) = app.get_json(token, "/media?person=not-a-uuid").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
     // Another user sees nothing of it, and cannot use its ids.
     let stranger = app.register("stranger").await;
     let (_, theirs) = post(
