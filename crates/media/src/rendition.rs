@@ -103,7 +103,7 @@ fn scale_filter() -> String {
 /// How hard x264 works. Speed options never change the SPS/PPS, so both speeds produce frames
 /// that can be spliced into one stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EncoderSpeed {
+pub enum EncoderSpeed {
     /// The rendition itself: encoded once, kept for years.
     Mezzanine,
     /// Frames spliced between copied runs (crossfades): a few frames, on the read path.
@@ -117,7 +117,7 @@ pub(crate) enum EncoderSpeed {
 const X264_STRUCTURE: &str = "stitchable=1:ref=1:cabac=1:8x8dct=1:weightp=1:chromaloc=0";
 
 /// The video encoder arguments of every rendition and every splice (`-c:v` … `-bf`).
-pub(crate) fn h264_args(speed: EncoderSpeed) -> Vec<OsString> {
+pub fn h264_args(speed: EncoderSpeed) -> Vec<OsString> {
     let fps = RENDITION_FPS.to_string();
     let gop = RENDITION_GOP_FRAMES.to_string();
     let (preset, x264_params) = match speed {
@@ -155,7 +155,7 @@ pub(crate) fn h264_args(speed: EncoderSpeed) -> Vec<OsString> {
 }
 
 /// The audio encoder arguments of every rendition and memory video.
-pub(crate) fn aac_args() -> Vec<OsString> {
+pub fn aac_args() -> Vec<OsString> {
     let rate = RENDITION_AUDIO_RATE.to_string();
     ["-c:a", "aac", "-b:a", "128k", "-ar", &rate, "-ac", "2"]
         .into_iter()

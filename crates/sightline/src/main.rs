@@ -84,6 +84,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// A 2-minute memory video: smart cut vs a naive full re-encode.
+    Memory(sightline::bench::memory::MemoryBench),
     /// tus uploads vs plain copies of the same bytes on the same disk.
     Ingest {
         #[arg(long, default_value_t = 4)]
@@ -215,6 +217,9 @@ async fn main() -> anyhow::Result<()> {
                 summary.failed.len()
             );
         }
+        Command::Bench {
+            which: BenchCommand::Memory(options),
+        } => sightline::bench::memory::run(options).await?,
         Command::Bench {
             which:
                 BenchCommand::Ingest {

@@ -21,21 +21,20 @@ mod error;
 mod mp4;
 mod mux;
 mod plan;
+mod runs;
 mod source;
 mod video;
 
 pub use check::{MemoryCheck, check_memory};
 pub use error::AssembleError;
 
-use crate::error::MediaError;
 use crate::files::PartialFile;
-use crate::process::run_tool;
-use crate::rendition::{RENDITION_FPS, RENDITION_GOP_FRAMES};
+use crate::rendition::RENDITION_FPS;
 use crate::tools::Tools;
-use mp4::read::{Movie, Track, read_movie};
 use plan::{ClipInput, Plan};
+use runs::{RunContext, encode_audio, encode_pieces, piece_locations};
 use serde::{Deserialize, Serialize};
-use source::{OpenError, Rendition, open_rendition};
+use source::{Rendition, majority, open_all};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -179,25 +178,16 @@ async fn assemble(
         open_secs += planning.elapsed().as_secs_f64();
         let encoding = Instant::now();
         let runs = video::split_pieces(&plan, VIDEO_RUNS);
+        let cx = RunContext {
+            tools,
+            plan: &plan,
+            renditions: &renditions,
+            work: work.path(),
+            deadline,
+        };
         let (encoded, audio) = tokio::try_join!(
-            encode_pieces(
-                tools,
-                &plan,
-                &renditions,
-                &copyable,
-                size,
-                &runs,
-                work.path(),
-                deadline
-            ),
-            encode_audio(
-                tools,
-                &plan,
-                &renditions,
-                work.path(),
-                thumb_partial.path(),
-                deadline
-            ),
+            encode_pieces(&cx, &copyable, size, &runs),
+            encode_audio(&cx, thumb_partial.path()),
         )?;
         let encode_secs = encoding.elapsed().as_secs_f64();
         match encoded.first().map(|run| run.avcc.clone()) {
@@ -333,69 +323,6 @@ fn tempfile_in(dir: PathBuf) -> impl FnOnce() -> std::io::Result<tempfile::TempD
     move || tempfile::Builder::new().prefix(".memory-").tempdir_in(dir)
 }
 
-/// Opens every distinct rendition once; returns one per clip.
-async fn open_all(clips: &[MemoryClip]) -> Result<Vec<Arc<Rendition>>, AssembleError> {
-    let mut distinct: Vec<PathBuf> = Vec::new();
-    for clip in clips {
-        if !distinct.contains(&clip.rendition) {
-            distinct.push(clip.rendition.clone());
-        }
-    }
-    let opened = blocking(move || {
-        distinct
-            .into_iter()
-            .map(|path| {
-                let result = open_rendition(&path).map(Arc::new);
-                (path, result)
-            })
-            .collect::<Vec<_>>()
-    })
-    .await?;
-    clips
-        .iter()
-        .enumerate()
-        .map(|(index, clip)| {
-            let (_, result) = opened
-                .iter()
-                .find(|(path, _)| *path == clip.rendition)
-                .ok_or_else(|| AssembleError::Internal("rendition not opened".into()))?;
-            match result {
-                Ok(rendition) => Ok(Arc::clone(rendition)),
-                Err(OpenError::Missing) => Err(AssembleError::MissingRendition {
-                    index,
-                    path: clip.rendition.clone(),
-                }),
-                Err(OpenError::NotARendition(reason)) => Err(AssembleError::NotARendition {
-                    index,
-                    path: clip.rendition.clone(),
-                    reason: reason.clone(),
-                }),
-                Err(OpenError::Io(e)) => Err(AssembleError::Io(std::io::Error::new(
-                    e.kind(),
-                    e.to_string(),
-                ))),
-            }
-        })
-        .collect()
-}
-
-/// Picture size and parameter sets of a rendition: frames splice only within one format.
-type Format = ((u32, u32), Vec<u8>);
-
-/// The format shared by most clips (ties: the earliest clip's).
-fn majority(renditions: &[Arc<Rendition>]) -> Format {
-    let format = |r: &Rendition| ((r.width, r.height), r.avcc.clone());
-    let mut best: Option<(Format, usize)> = None;
-    for r in renditions {
-        let candidate = format(r);
-        let n = renditions.iter().filter(|o| format(o) == candidate).count();
-        if best.as_ref().is_none_or(|(_, m)| n > *m) {
-            best = Some((candidate, n));
-        }
-    }
-    best.map_or(((0, 0), Vec::new()), |(f, _)| f)
-}
-
 fn make_plan(
     request: &MemoryRequest,
     renditions: &[Arc<Rendition>],
@@ -432,148 +359,4 @@ fn timeline(plan: &Plan, copyable: &[bool]) -> Vec<TimelineClip> {
             copied: copyable[i],
         })
         .collect()
-}
-
-/// An encoder run's output, read back.
-struct EncodedRun {
-    path: PathBuf,
-    pieces: Vec<usize>,
-    track: Track,
-    sample_entry: Vec<u8>,
-    avcc: Vec<u8>,
-}
-
-/// Per piece: (encoder run, first frame in its output).
-fn piece_locations(plan: &Plan, runs: &[EncodedRun]) -> Vec<(usize, usize)> {
-    let mut at = vec![(0, 0); plan.pieces.len()];
-    for (run_index, run) in runs.iter().enumerate() {
-        let mut first = 0usize;
-        for &piece in &run.pieces {
-            at[piece] = (run_index, first);
-            first += plan.pieces[piece].frames() as usize;
-        }
-    }
-    at
-}
-
-fn remaining(deadline: Instant, program: &Path) -> Result<Duration, MediaError> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        return Err(MediaError::Timeout {
-            program: program.display().to_string(),
-            after: Duration::ZERO,
-        });
-    }
-    Ok(left)
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn encode_pieces(
-    tools: &Tools,
-    plan: &Plan,
-    renditions: &[Arc<Rendition>],
-    copyable: &[bool],
-    size: (u32, u32),
-    runs: &[Vec<usize>],
-    work: &Path,
-    deadline: Instant,
-) -> Result<Vec<EncodedRun>, AssembleError> {
-    let clips: Vec<video::ClipSource<'_>> = renditions
-        .iter()
-        .zip(copyable)
-        .map(|(r, &copyable)| video::ClipSource {
-            path: &r.path,
-            fit: !copyable && (r.width, r.height) != size,
-        })
-        .collect();
-    let jobs = runs.iter().enumerate().map(|(i, pieces)| {
-        let output = work.join(format!("pieces-{i}.mp4"));
-        let args = video::video_args(plan, &clips, size, pieces, &output);
-        async move {
-            run_tool(&tools.ffmpeg, &args, remaining(deadline, &tools.ffmpeg)?).await?;
-            let path = output.clone();
-            let movie = blocking(move || read_movie(&path)).await??;
-            let expected: u32 = pieces.iter().map(|&p| plan.pieces[p].frames()).sum();
-            read_run(movie, output, pieces.clone(), expected)
-        }
-    });
-    futures::future::try_join_all(jobs).await
-}
-
-fn read_run(
-    movie: Movie,
-    path: PathBuf,
-    pieces: Vec<usize>,
-    expected_frames: u32,
-) -> Result<EncodedRun, AssembleError> {
-    let track = movie
-        .track(b"vide")
-        .cloned()
-        .ok_or_else(|| AssembleError::Internal("encoder output has no video".into()))?;
-    if track.samples.len() != expected_frames as usize {
-        return Err(AssembleError::Internal(format!(
-            "the encoder wrote {} frames, the plan needs {expected_frames}",
-            track.samples.len()
-        )));
-    }
-    let avcc = track
-        .sample_entry_child(b"avcC")
-        .ok_or_else(|| AssembleError::Internal("encoder output has no avcC".into()))?
-        .to_vec();
-    Ok(EncodedRun {
-        path,
-        pieces,
-        sample_entry: track.sample_entry.clone(),
-        track,
-        avcc,
-    })
-}
-
-/// The soundtrack's output, read back.
-struct AudioRun {
-    path: PathBuf,
-    track: Track,
-}
-
-async fn encode_audio(
-    tools: &Tools,
-    plan: &Plan,
-    renditions: &[Arc<Rendition>],
-    work: &Path,
-    thumbnail_out: &Path,
-    deadline: Instant,
-) -> Result<AudioRun, AssembleError> {
-    let paths: Vec<&Path> = renditions.iter().map(|r| r.path.as_path()).collect();
-    let output = work.join("audio.m4a");
-    let thumbnail = audio::ThumbnailSource {
-        path: &renditions[0].path,
-        keyframe: thumbnail_keyframe(plan),
-    };
-    let args = audio::audio_args(plan, &paths, &output, thumbnail, thumbnail_out);
-    run_tool(&tools.ffmpeg, &args, remaining(deadline, &tools.ffmpeg)?).await?;
-    let path = output.clone();
-    let movie = blocking(move || read_movie(&path)).await??;
-    let track = movie
-        .track(b"soun")
-        .cloned()
-        .ok_or_else(|| AssembleError::Internal("audio output has no audio track".into()))?;
-    Ok(AudioRun {
-        path: output,
-        track,
-    })
-}
-
-/// The keyframe of the first clip nearest the middle of what is shown of it.
-fn thumbnail_keyframe(plan: &Plan) -> u32 {
-    let gop = RENDITION_GOP_FRAMES;
-    let Some(first) = plan.clips.first() else {
-        return 0;
-    };
-    let middle = (first.in_frame + first.out_frame) / 2;
-    let nearest = (middle + gop / 2) / gop * gop;
-    if (first.in_frame..first.out_frame).contains(&nearest) {
-        nearest
-    } else {
-        first.in_frame - first.in_frame % gop
-    }
 }

@@ -4,8 +4,10 @@
 
 use super::mp4::Mp4Error;
 use super::mp4::read::{Track, read_movie};
+use super::{AssembleError, MemoryClip, blocking};
 use crate::rendition::{RENDITION_AUDIO_RATE, RENDITION_FPS, RENDITION_GOP_FRAMES};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A rendition that passed the checks.
 #[derive(Debug, Clone)]
@@ -113,4 +115,67 @@ fn check_video(video: &Track) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Opens every distinct rendition once; returns one per clip.
+pub(super) async fn open_all(clips: &[MemoryClip]) -> Result<Vec<Arc<Rendition>>, AssembleError> {
+    let mut distinct: Vec<PathBuf> = Vec::new();
+    for clip in clips {
+        if !distinct.contains(&clip.rendition) {
+            distinct.push(clip.rendition.clone());
+        }
+    }
+    let opened = blocking(move || {
+        distinct
+            .into_iter()
+            .map(|path| {
+                let result = open_rendition(&path).map(Arc::new);
+                (path, result)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await?;
+    clips
+        .iter()
+        .enumerate()
+        .map(|(index, clip)| {
+            let (_, result) = opened
+                .iter()
+                .find(|(path, _)| *path == clip.rendition)
+                .ok_or_else(|| AssembleError::Internal("rendition not opened".into()))?;
+            match result {
+                Ok(rendition) => Ok(Arc::clone(rendition)),
+                Err(OpenError::Missing) => Err(AssembleError::MissingRendition {
+                    index,
+                    path: clip.rendition.clone(),
+                }),
+                Err(OpenError::NotARendition(reason)) => Err(AssembleError::NotARendition {
+                    index,
+                    path: clip.rendition.clone(),
+                    reason: reason.clone(),
+                }),
+                Err(OpenError::Io(e)) => Err(AssembleError::Io(std::io::Error::new(
+                    e.kind(),
+                    e.to_string(),
+                ))),
+            }
+        })
+        .collect()
+}
+
+/// Picture size and parameter sets of a rendition: frames splice only within one format.
+pub(super) type Format = ((u32, u32), Vec<u8>);
+
+/// The format shared by most clips (ties: the earliest clip's).
+pub(super) fn majority(renditions: &[Arc<Rendition>]) -> Format {
+    let format = |r: &Rendition| ((r.width, r.height), r.avcc.clone());
+    let mut best: Option<(Format, usize)> = None;
+    for r in renditions {
+        let candidate = format(r);
+        let n = renditions.iter().filter(|o| format(o) == candidate).count();
+        if best.as_ref().is_none_or(|(_, m)| n > *m) {
+            best = Some((candidate, n));
+        }
+    }
+    best.map_or(((0, 0), Vec::new()), |(f, _)| f)
 }

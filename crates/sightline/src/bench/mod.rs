@@ -1,0 +1,6 @@
+//! `sightline bench …`: measurements that back the numbers in docs/benchmarks.md.
+
+mod ingest;
+pub mod memory;
+
+pub use ingest::{IngestBench, Row, ingest, print_table};
