@@ -543,3 +543,44 @@ async fn bad_requests_get_typed_errors_and_leave_nothing_behind() {
     assert!(!e.is_permanent(), "{e:?}");
     assert_eq!(leftovers(dir.path(), &inputs), Vec::<PathBuf>::new());
 }
+
+#[tokio::test]
+async fn a_cancelled_or_toolless_assembly_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = rendition(dir.path(), "a", "640x360", 4, "hue=h=0", 400).await;
+    let b = rendition(dir.path(), "b", "640x360", 4, "negate", 500).await;
+    let inputs = [a.as_path(), b.as_path()];
+    let request = request(vec![clip(&a, 0.0, 3.5), clip(&b, 0.5, 4.0)]);
+    let (out, thumb) = (dir.path().join("memory.mp4"), dir.path().join("memory.jpg"));
+
+    // Dropped while ffmpeg runs (a worker shutting down): children are killed, temp files go.
+    let cancelled = tokio::time::timeout(
+        std::time::Duration::from_millis(150),
+        assemble_memory(&request, &out, &thumb, TIMEOUT),
+    )
+    .await;
+    assert!(
+        cancelled.is_err(),
+        "the assembly should still be running after 150 ms"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(leftovers(dir.path(), &inputs), Vec::<PathBuf>::new());
+
+    let tools = Tools {
+        ffmpeg: PathBuf::from("/nonexistent/ffmpeg"),
+        ..Tools::default()
+    };
+    let e = tools
+        .assemble_memory(&request, &out, &thumb, TIMEOUT)
+        .await
+        .expect_err("no ffmpeg");
+    assert!(
+        matches!(
+            e,
+            AssembleError::Media(sightline_media::MediaError::ToolMissing { .. })
+        ),
+        "{e:?}"
+    );
+    assert!(!e.is_permanent());
+    assert_eq!(leftovers(dir.path(), &inputs), Vec::<PathBuf>::new());
+}
