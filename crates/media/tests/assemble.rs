@@ -584,3 +584,14 @@ async fn a_cancelled_or_toolless_assembly_leaves_nothing_behind() {
     assert!(!e.is_permanent());
     assert_eq!(leftovers(dir.path(), &inputs), Vec::<PathBuf>::new());
 }
+
+/// Workers `tokio::spawn` the assembly: its future must be `Send`.
+#[test]
+fn the_assembly_future_can_be_spawned() {
+    fn spawnable<T: Send + 'static>(_: T) {}
+    let request = request(vec![]);
+    spawnable(async move {
+        let out = PathBuf::from("/nonexistent/memory.mp4");
+        let _ = assemble_memory(&request, &out, &out, TIMEOUT).await;
+    });
+}
