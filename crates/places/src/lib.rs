@@ -14,6 +14,10 @@ pub const COUNTRY_MAX_M: f64 = 250_000.0;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaceName {
     pub city: Option<String>,
+    /// Other towns whose area the point is in or next to (same country). GeoNames places are
+    /// points, so a photo at the Eiffel Tower is nearest to Neuilly-sur-Seine's centre; people
+    /// still call it Paris, and a search for Paris must find it.
+    pub nearby: Vec<String>,
     pub region: Option<String>,
     pub country_code: String,
     pub country: String,
@@ -41,12 +45,44 @@ pub fn locate(point: GeoPoint) -> Option<PlaceName> {
     }
     let country = country_name(&record.cc).unwrap_or(&record.cc).to_string();
     let near = distance <= CITY_MAX_M;
+    let nearby = if near {
+        nearby_towns(point, &record.name, &record.cc)
+    } else {
+        Vec::new()
+    };
     Some(PlaceName {
         city: near.then(|| record.name.clone()),
+        nearby,
         region: (near && !record.admin1.is_empty()).then(|| record.admin1.clone()),
         country_code: record.cc.clone(),
         country,
     })
+}
+
+/// Rings sampled around a point to find the towns it lies among, in metres.
+const NEIGHBOURHOOD_RINGS_M: [f64; 2] = [2_500.0, 5_000.0];
+const NEIGHBOURHOOD_BEARINGS: usize = 8;
+
+/// The towns nearest to points on small rings around `point`: the areas it borders. Cheap
+/// (16 k-d tree lookups), and needs nothing the crate does not expose.
+fn nearby_towns(point: GeoPoint, own: &str, country_code: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for radius in NEIGHBOURHOOD_RINGS_M {
+        for step in 0..NEIGHBOURHOOD_BEARINGS {
+            let bearing = std::f64::consts::TAU * step as f64 / NEIGHBOURHOOD_BEARINGS as f64;
+            let dlat = radius * bearing.cos() / 111_320.0;
+            let dlon =
+                radius * bearing.sin() / (111_320.0 * point.lat.to_radians().cos().max(0.01));
+            let Ok(probe) = GeoPoint::new(point.lat + dlat, point.lon + dlon) else {
+                continue;
+            };
+            let record = GEOCODER.search((probe.lat, probe.lon)).record;
+            if record.cc == country_code && record.name != own && !names.contains(&record.name) {
+                names.push(record.name.clone());
+            }
+        }
+    }
+    names
 }
 
 /// English short name of an ISO 3166-1 alpha-2 code.
@@ -109,6 +145,9 @@ mod tests {
     fn names_cities_in_three_countries() {
         let eiffel = locate(at(48.8584, 2.2945)).unwrap();
         assert_eq!(eiffel.country_code, "FR");
+        // Nearest to a suburb's centre, but in Paris' neighbourhood.
+        assert!(eiffel.nearby.iter().any(|n| n == "Paris"), "{eiffel:?}");
+        assert!(!eiffel.nearby.contains(eiffel.city.as_ref().unwrap()));
         assert_eq!(eiffel.country, "France");
         assert_eq!(eiffel.region.as_deref(), Some("Ile-de-France"));
         let colosseum = locate(at(41.8902, 12.4922)).unwrap();

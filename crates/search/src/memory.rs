@@ -50,9 +50,10 @@ impl IndexedDoc {
             captured_at_micros: to_micros(doc.captured_at),
             city_terms: doc
                 .city
-                .as_deref()
-                .map(|city| city_terms(city, doc.country_code.as_deref()))
-                .unwrap_or_default(),
+                .iter()
+                .chain(&doc.nearby_cities)
+                .flat_map(|city| city_terms(city, doc.country_code.as_deref()))
+                .collect(),
             region: doc.region.as_deref().and_then(normalize_name),
             country: doc.country_code.as_deref().and_then(normalize_country),
             things: normalize_labels(&doc.things),

@@ -23,6 +23,9 @@ pub struct MediaDoc {
     pub duration_secs: Option<f64>,
     pub people: Vec<PersonId>,
     pub city: Option<String>,
+    /// Towns bordering where it was taken; a city filter matches these too.
+    #[serde(default)]
+    pub nearby_cities: Vec<String>,
     pub region: Option<String>,
     /// ISO 3166-1 alpha-2.
     pub country_code: Option<String>,

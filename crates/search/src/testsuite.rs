@@ -17,6 +17,7 @@ pub fn doc(user: UserId, day: u32, text: &str) -> MediaDoc {
         duration_secs: None,
         people: Vec::new(),
         city: None,
+        nearby_cities: Vec::new(),
         region: None,
         country_code: None,
         place_ids: Vec::new(),

@@ -51,6 +51,7 @@ pub fn document(
         text.extend(a.city.as_deref());
         text.extend(a.region.as_deref());
         text.extend(a.country.as_deref());
+        text.extend(a.nearby.iter().map(String::as_str));
     }
     for person in context.people.iter().filter(|p| people.contains(&p.id)) {
         text.push(&person.name);
@@ -67,6 +68,7 @@ pub fn document(
         duration_secs: media.facts.as_ref().and_then(|f| f.duration_secs),
         people,
         city: annotations.and_then(|a| a.city.clone()),
+        nearby_cities: annotations.map(|a| a.nearby.clone()).unwrap_or_default(),
         region: annotations.and_then(|a| a.region.clone()),
         country_code: annotations.and_then(|a| a.country_code.clone()),
         place_ids,

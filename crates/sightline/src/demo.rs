@@ -4,8 +4,9 @@
 use crate::samples;
 use crate::session::Session;
 use anyhow::Context;
-use serde_json::Value;
+use serde_json::{Value, json};
 use sightline_client::{TusClient, UploadMeta, media_id_for_file};
+use sightline_core::media::MediaKind;
 use sightline_server::Server;
 use sightline_server::config::Config;
 use std::time::{Duration, Instant};
@@ -66,6 +67,7 @@ pub async fn run(config: Config, options: DemoOptions) -> anyhow::Result<()> {
     );
     let items = wait_until_processed(&session, &ids, options.timeout).await?;
     print_summary(&items);
+    make_memory(&session, &library, &ids, options.timeout).await?;
     println!();
     println!("Look around:");
     println!("  web API:  {base}/api/v1/media   (Authorization: Bearer <token>)");
@@ -92,6 +94,118 @@ pub async fn run(config: Config, options: DemoOptions) -> anyhow::Result<()> {
     }
     println!("Serving until Ctrl-C.");
     tokio::signal::ctrl_c().await?;
+    Ok(())
+}
+
+/// The sentence the demo turns into a memory video.
+pub const DEMO_QUERY: &str = "Create a memory video of my wife and me in Paris and Rome";
+
+/// Names the people in the sample clips, then asks for a memory in plain words and waits for it.
+async fn make_memory(
+    session: &Session,
+    library: &[samples::Sample],
+    ids: &[String],
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let people = session.get("/people").await?;
+    let known = |name: &str| {
+        people["people"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"] == name)
+            .and_then(|p| p["id"].as_str())
+            .map(str::to_string)
+    };
+    let mut person_ids = Vec::new();
+    for (name, body) in [
+        ("Alex", json!({"name": "Alex", "is_me": true})),
+        ("Anna", json!({"name": "Anna", "relationship": "wife"})),
+    ] {
+        let id = match known(name) {
+            Some(id) => id,
+            None => {
+                let (status, person) = session.post("/people", body).await?;
+                anyhow::ensure!(status == 201, "creating {name} failed: {person}");
+                person["id"].as_str().context("person id")?.to_string()
+            }
+        };
+        person_ids.push(id);
+    }
+    // Both of them are in the Paris and Rome clips.
+    for (sample, id) in library.iter().zip(ids) {
+        let name = sample
+            .path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if !(name.starts_with("paris") || name.starts_with("rome"))
+            || sample.kind != MediaKind::Video
+        {
+            continue;
+        }
+        let item = session.get(&format!("/media/{id}")).await?;
+        for person in &person_ids {
+            let present = item["people"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|p| p["person_id"] == person.as_str());
+            if !present {
+                session
+                    .post(&format!("/media/{id}/people"), json!({"person_id": person}))
+                    .await?;
+            }
+        }
+    }
+
+    println!();
+    println!("Asking for a memory: \"{DEMO_QUERY}\"");
+    let deadline = Instant::now() + timeout;
+    let (status, created) = session
+        .post("/memories/create", json!({"query": DEMO_QUERY}))
+        .await?;
+    anyhow::ensure!(
+        status == 200 || status == 202,
+        "memory request failed: {created}"
+    );
+    let id = created["memory_id"]
+        .as_str()
+        .context("memory id")?
+        .to_string();
+    let memory = loop {
+        let memory = session.get(&format!("/memories/{id}")).await?;
+        if !matches!(memory["status"].as_str(), Some("queued" | "rendering")) {
+            break memory;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "the memory was not made in time");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    println!(
+        "  understood as: {}",
+        memory["understood"]["description"]
+            .as_str()
+            .unwrap_or_default()
+    );
+    match memory["status"].as_str() {
+        Some("ready") => {
+            println!(
+                "  made in {} ms: {:.1} s from {} clips",
+                memory["render_ms"],
+                memory["duration_secs"].as_f64().unwrap_or_default(),
+                memory["clips_used"].as_array().map_or(0, Vec::len)
+            );
+            println!(
+                "  watch it (signed link, valid 1 h): {}",
+                memory["video_url"].as_str().unwrap_or_default()
+            );
+        }
+        _ => println!(
+            "  no video: {} ({})",
+            memory["status"],
+            memory["reason"].as_str().unwrap_or_default()
+        ),
+    }
     Ok(())
 }
 

@@ -75,6 +75,8 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Rebuild the search index from the library (stop the server first).
+    Reindex(ServerFlags),
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -105,6 +107,22 @@ enum BenchCommand {
         /// Scratch directory on the disk to measure.
         #[arg(long, default_value = "/var/tmp")]
         dir: PathBuf,
+    },
+    /// Search latency over a million-document index (100K of one user).
+    Search {
+        #[arg(long, default_value_t = 1_000_000)]
+        total_docs: usize,
+        #[arg(long, default_value_t = 100_000)]
+        big_user_docs: usize,
+        /// Timed queries per user.
+        #[arg(long, default_value_t = 1_000)]
+        queries: usize,
+        /// Where the index is cached between runs.
+        #[arg(long, default_value = "/var/tmp/sightline-bench-search")]
+        dir: PathBuf,
+        /// Build the index again even when a cached one matches.
+        #[arg(long)]
+        rebuild: bool,
     },
 }
 
@@ -243,6 +261,34 @@ async fn main() -> anyhow::Result<()> {
             };
             let rows = bench::ingest(options.clone()).await?;
             bench::print_table(&options, &rows);
+        }
+        Command::Bench {
+            which:
+                BenchCommand::Search {
+                    total_docs,
+                    big_user_docs,
+                    queries,
+                    dir,
+                    rebuild,
+                },
+        } => {
+            let options = sightline_search::bench::BenchOptions {
+                dir,
+                total_docs,
+                big_user_docs,
+                queries,
+                rebuild,
+                ..Default::default()
+            };
+            let report = tokio::task::spawn_blocking(move || {
+                sightline_search::bench::run_search_bench(options)
+            })
+            .await??;
+            println!("{report}");
+        }
+        Command::Reindex(flags) => {
+            let written = sightline_server::reindex(load_config(&flags)?).await?;
+            println!("search index rebuilt: {written} items");
         }
     }
     Ok(())

@@ -167,7 +167,7 @@ pub async fn prepare(dir: &Path) -> anyhow::Result<Vec<Sample>> {
     for (name, hue, place, taken) in clips {
         let path = dir.join(name);
         if !path.exists() {
-            generate_clip(&path, 4, "1280x720", hue, Some(place), taken).await?;
+            generate_clip(&path, 10, "1280x720", hue, Some(place), taken).await?;
         }
         samples.push(Sample {
             path,

@@ -129,4 +129,15 @@ impl Session {
         }
         Ok(body)
     }
+
+    /// POSTs JSON; returns the status and body, failing only on transport errors.
+    pub async fn post(&self, path: &str, body: Value) -> anyhow::Result<(u16, Value)> {
+        post(
+            &self.http,
+            format!("{}/api/v1{path}", self.base),
+            body,
+            Some(&self.access_token),
+        )
+        .await
+    }
 }

@@ -1,5 +1,6 @@
 //! `sightline demo` end to end: a fresh data directory, the real sample library, everything
-//! processed; a second run finds the library already there.
+//! processed and a memory video made from a sentence; a second run finds the library already
+//! there.
 
 use std::process::Command;
 
@@ -61,6 +62,11 @@ fn the_demo_processes_a_real_library() {
         fish.contains("2025-01-01T12:00:00") && fish.contains("52.5200, 13.4050"),
         "{fish}"
     );
+
+    // A memory video made from a sentence, from both sample clips with the couple in them.
+    assert!(first.contains("Asking for a memory"), "{first}");
+    assert!(first.contains("from 2 clips"), "{first}");
+    assert!(first.contains("/api/v1/files/memories/"), "{first}");
 
     let second = demo(data.path());
     assert_eq!(second.matches("already there").count(), 8, "{second}");

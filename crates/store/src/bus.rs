@@ -46,4 +46,6 @@ pub trait EventBus: Send + Sync + 'static {
     async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>>;
     /// Deliveries not yet acknowledged or dead-lettered, for every consumer.
     async fn backlog(&self) -> Result<u64>;
+    /// The same for one consumer: lets a reader wait until a projection has caught up.
+    async fn pending(&self, consumer: &str) -> Result<u64>;
 }

@@ -67,6 +67,9 @@ pub struct Annotations {
     pub region: Option<String>,
     pub country_code: Option<String>,
     pub country: Option<String>,
+    /// Other towns the item was taken among (see `sightline_places::PlaceName::nearby`).
+    #[serde(default)]
+    pub nearby: Vec<String>,
     /// Per-second interest as JSON; its shape belongs to the media crate.
     pub interest: Option<String>,
 }

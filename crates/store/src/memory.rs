@@ -495,4 +495,13 @@ impl EventBus for MemoryStore {
             .filter(|d| !d.done && !d.dead)
             .count() as u64)
     }
+
+    async fn pending(&self, consumer: &str) -> Result<u64> {
+        Ok(self
+            .lock()?
+            .deliveries
+            .iter()
+            .filter(|((_, c), d)| c == consumer && !d.done && !d.dead)
+            .count() as u64)
+    }
 }

@@ -369,6 +369,8 @@ pub async fn bus_suite<S: MetadataStore + EventBus>(store: &S) {
         .unwrap();
 
     let lease = Duration::from_millis(300);
+    assert_eq!(store.pending(&consumer).await.unwrap(), 1);
+    assert_eq!(store.pending("nobody").await.unwrap(), 0);
     let claimed = store.claim(&consumer, 10, lease).await.unwrap();
     assert_eq!(claimed.len(), 1, "only the subscribed topic, once");
     let delivery = &claimed[0];
@@ -663,6 +665,7 @@ pub async fn library_suite(metadata: &dyn MetadataStore, library: &dyn crate::Li
     let notes = Annotations {
         city: Some("Paris".into()),
         country_code: Some("FR".into()),
+        nearby: vec!["Neuilly-sur-Seine".into()],
         interest: Some("{\"seconds\":[]}".into()),
         ..Default::default()
     };

@@ -7,7 +7,11 @@ fn checker(phase: usize) -> Vec<u8> {
     (0..(W * H) as usize)
         .map(|i| {
             let (x, y) = (i % W as usize, i / W as usize);
-            if (x + y + phase).is_multiple_of(2) { 250 } else { 5 }
+            if (x + y + phase).is_multiple_of(2) {
+                250
+            } else {
+                5
+            }
         })
         .collect()
 }

@@ -126,7 +126,11 @@ mod tests {
 
     #[test]
     fn a_checkerboard_is_sharper_than_its_blur() {
-        let sharp = frame(32, 32, |x, y| if (x + y).is_multiple_of(2) { 255 } else { 0 });
+        let sharp = frame(
+            32,
+            32,
+            |x, y| if (x + y).is_multiple_of(2) { 255 } else { 0 },
+        );
         // A box blur of the same board: every interior pixel becomes about mid-grey.
         let mut blurred = sharp.clone();
         for y in 1..31 {

@@ -176,6 +176,7 @@ impl World {
             duration_secs: is_video.then(|| rng.gen_range(3.0..120.0)),
             people,
             city: city.map(|c| c.name.clone()),
+            nearby_cities: Vec::new(),
             region: city.map(|c| c.region.clone()),
             country_code: city.map(|c| c.country.clone()),
             place_ids,

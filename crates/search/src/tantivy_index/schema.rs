@@ -113,7 +113,7 @@ pub(crate) fn to_document(fields: &Fields, doc: &MediaDoc) -> TantivyDocument {
     for person in &doc.people {
         out.add_bytes(fields.people, person.0.as_bytes());
     }
-    if let Some(city) = &doc.city {
+    for city in doc.city.iter().chain(&doc.nearby_cities) {
         for term in city_terms(city, doc.country_code.as_deref()) {
             out.add_text(fields.city, term);
         }

@@ -62,6 +62,14 @@ impl LibraryGazetteer {
                         country_code: code.clone(),
                     });
             }
+            for town in &place.nearby {
+                names
+                    .entry(normalise(town))
+                    .or_insert_with(|| GazetteerHit::City {
+                        name: town.clone(),
+                        country_code: code.clone(),
+                    });
+            }
             if let Some(city) = &place.city {
                 names.insert(
                     normalise(city),
@@ -189,6 +197,7 @@ mod tests {
             region: Some("Ile-de-France".into()),
             country_code: Some("FR".into()),
             country: Some("France".into()),
+            nearby: vec!["Saint-Ouen".into()],
             interest: None,
         }
     }
@@ -206,6 +215,10 @@ mod tests {
         assert!(
             matches!(g.lookup("japan"), Some(GazetteerHit::Country { code, .. }) if code == "JP")
         );
+        assert!(matches!(
+            g.lookup("saint ouen"),
+            Some(GazetteerHit::City { .. })
+        ));
         assert!(g.lookup("rome").is_none(), "no media there");
         assert!(
             g.lookup("turkey").is_none(),

@@ -284,7 +284,7 @@ pub async fn get(
     );
     item.place = annotations
         .filter(|a| a.country_code.is_some())
-        .map(|a| json!({ "city": a.city, "region": a.region, "country_code": a.country_code, "country": a.country }));
+        .map(|a| json!({ "city": a.city, "nearby": a.nearby, "region": a.region, "country_code": a.country_code, "country": a.country }));
     Ok(Json(item))
 }
 

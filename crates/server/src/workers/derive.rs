@@ -60,18 +60,20 @@ impl Job for DeriveJob {
             .await
             .map_err(JobError::transient)?;
         update.preview_key = Some(key(DerivedFile::Preview));
-        let mut rendition_path = None;
-        if media.kind == MediaKind::Video {
+        let annotations = if media.kind == MediaKind::Video {
             let rendition = work.path().join(DerivedFile::Rendition.file_name());
-            rendition_path = Some(rendition.clone());
             state.tools.normalise(&original, &facts, &rendition).await?;
+            // Analysed before the file moves into the blob store.
+            let annotations = annotate(state, &media, Some(&rendition)).await;
             blobs
                 .put_file(&key(DerivedFile::Rendition), &rendition)
                 .await
                 .map_err(JobError::transient)?;
             update.rendition_key = Some(key(DerivedFile::Rendition));
-        }
-        let annotations = annotate(state, &media, rendition_path.as_deref()).await;
+            annotations
+        } else {
+            annotate(state, &media, None).await
+        };
         state
             .backends
             .library
@@ -111,6 +113,7 @@ async fn annotate(
         match tokio::task::spawn_blocking(move || sightline_places::locate(point)).await {
             Ok(Some(place)) => {
                 annotations.city = place.city;
+                annotations.nearby = place.nearby;
                 annotations.region = place.region;
                 annotations.country_code = Some(place.country_code);
                 annotations.country = Some(place.country);

@@ -6,6 +6,9 @@ use crate::state::AppState;
 use async_trait::async_trait;
 use sightline_core::event::{MediaEvent, Topic, UserEvent};
 
+/// The projector's consumers, for readers that wait for it to catch up.
+pub const CONSUMERS: [&str; 2] = [IndexMediaJob::CONSUMER, IndexLibraryJob::CONSUMER];
+
 /// One item changed: its document is rewritten (or removed) and committed.
 pub struct IndexMediaJob;
 

@@ -63,6 +63,7 @@ impl Job for MemoryJob {
             .await
             .map_err(JobError::transient)?;
 
+        wait_for_index(state).await;
         let matches = matching_videos(state, memory.user_id, &understood)
             .await
             .map_err(JobError::Transient)?;
@@ -150,6 +151,31 @@ impl Job for MemoryJob {
             return Ok(());
         };
         finish(state, event, &memory, failed).await
+    }
+}
+
+/// The search index follows the write model a moment behind. A memory is cached under the
+/// library version it was asked at, so it must be made from an index that has caught up with
+/// at least that version: wait (briefly) until the projector has nothing left to do.
+async fn wait_for_index(state: &AppState) {
+    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let mut pending = 0;
+        for consumer in super::index::CONSUMERS {
+            pending += state.backends.bus.pending(consumer).await.unwrap_or(0);
+        }
+        if pending == 0 {
+            return;
+        }
+        if Instant::now() > deadline {
+            tracing::warn!(
+                pending,
+                "search index still behind; making the memory anyway"
+            );
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 

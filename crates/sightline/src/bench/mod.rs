@@ -2,5 +2,6 @@
 
 mod ingest;
 pub mod memory;
+mod memory_cache;
 
 pub use ingest::{IngestBench, Row, ingest, print_table};

@@ -165,4 +165,14 @@ impl EventBus for SqliteStore {
                 .await?;
         Ok(n as u64)
     }
+
+    async fn pending(&self, consumer: &str) -> Result<u64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM deliveries WHERE consumer = ? AND state = 'pending'",
+        )
+        .bind(consumer)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n as u64)
+    }
 }

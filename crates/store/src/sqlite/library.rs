@@ -79,6 +79,15 @@ fn memory(row: &SqliteRow) -> Result<Memory> {
     })
 }
 
+fn nearby(text: Option<String>) -> Result<Vec<String>> {
+    match text {
+        None => Ok(Vec::new()),
+        Some(t) => {
+            serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("nearby: {e}")))
+        }
+    }
+}
+
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
@@ -381,16 +390,17 @@ impl LibraryStore for SqliteStore {
 
     async fn set_annotations(&self, user: UserId, media: MediaId, a: &Annotations) -> Result<()> {
         let result = sqlx::query(
-            "INSERT INTO annotations (user_id, media_id, city, region, country_code, country, interest, updated_at) \
-             SELECT user_id, id, ?, ?, ?, ?, ?, ? FROM media WHERE user_id = ? AND id = ? \
+            "INSERT INTO annotations (user_id, media_id, city, region, country_code, country, nearby, interest, updated_at) \
+             SELECT user_id, id, ?, ?, ?, ?, ?, ?, ? FROM media WHERE user_id = ? AND id = ? \
              ON CONFLICT (user_id, media_id) DO UPDATE SET city = excluded.city, region = excluded.region, \
-               country_code = excluded.country_code, country = excluded.country, \
+               country_code = excluded.country_code, country = excluded.country, nearby = excluded.nearby, \
                interest = excluded.interest, updated_at = excluded.updated_at",
         )
         .bind(&a.city)
         .bind(&a.region)
         .bind(&a.country_code)
         .bind(&a.country)
+        .bind(to_json(&a.nearby)?)
         .bind(&a.interest)
         .bind(millis(Utc::now()))
         .bind(user.to_string())
@@ -415,6 +425,7 @@ impl LibraryStore for SqliteStore {
                 region: r.try_get("region")?,
                 country_code: r.try_get("country_code")?,
                 country: r.try_get("country")?,
+                nearby: nearby(r.try_get("nearby")?)?,
                 interest: r.try_get("interest")?,
             })
         })
@@ -423,7 +434,7 @@ impl LibraryStore for SqliteStore {
 
     async fn place_names(&self, user: UserId) -> Result<Vec<Annotations>> {
         let rows = sqlx::query(
-            "SELECT DISTINCT city, region, country_code, country FROM annotations \
+            "SELECT DISTINCT city, region, country_code, country, nearby FROM annotations \
              WHERE user_id = ? AND country_code IS NOT NULL",
         )
         .bind(user.to_string())
@@ -436,6 +447,7 @@ impl LibraryStore for SqliteStore {
                     region: r.try_get("region")?,
                     country_code: r.try_get("country_code")?,
                     country: r.try_get("country")?,
+                    nearby: nearby(r.try_get("nearby")?)?,
                     interest: None,
                 })
             })
