@@ -40,11 +40,7 @@ impl Job for MemoryJob {
 
     async fn handle(&self, state: &AppState, event: &MemoryEvent) -> Result<(), JobError> {
         let library = &state.backends.library;
-        let Some(memory) = library
-            .memory(event.user_id, event.memory_id)
-            .await
-            .map_err(JobError::transient)?
-        else {
+        let Some(memory) = load_memory(state, event).await? else {
             return Ok(()); // deleted meanwhile
         };
         if !memory.status.in_progress() {
@@ -141,13 +137,7 @@ impl Job for MemoryJob {
         reason: &str,
     ) -> Result<(), JobError> {
         let failed = update(MemoryStatus::Failed, Some(reason.to_string()));
-        let Some(memory) = state
-            .backends
-            .library
-            .memory(event.user_id, event.memory_id)
-            .await
-            .map_err(JobError::transient)?
-        else {
+        let Some(memory) = load_memory(state, event).await? else {
             return Ok(());
         };
         finish(state, event, &memory, failed).await
@@ -177,6 +167,16 @@ async fn wait_for_index(state: &AppState) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// The memory an event is about; `None` when it was deleted.
+async fn load_memory(state: &AppState, event: &MemoryEvent) -> Result<Option<Memory>, JobError> {
+    state
+        .backends
+        .library
+        .memory(event.user_id, event.memory_id)
+        .await
+        .map_err(JobError::transient)
 }
 
 fn describe(memory: &Memory) -> String {
@@ -285,13 +285,7 @@ impl Job for NotifyJob {
     type Event = MemoryEvent;
 
     async fn handle(&self, state: &AppState, event: &MemoryEvent) -> Result<(), JobError> {
-        let Some(memory) = state
-            .backends
-            .library
-            .memory(event.user_id, event.memory_id)
-            .await
-            .map_err(JobError::transient)?
-        else {
+        let Some(memory) = load_memory(state, event).await? else {
             return Ok(());
         };
         let kind = if memory.status == MemoryStatus::Ready {

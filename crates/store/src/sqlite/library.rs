@@ -88,6 +88,30 @@ fn nearby(text: Option<String>) -> Result<Vec<String>> {
     }
 }
 
+/// Deletes the user's row `id` of `table` (a constant of this module, never input) with its
+/// events, in one transaction; returns whether it existed.
+async fn delete_owned(
+    pool: &sqlx::SqlitePool,
+    table: &'static str,
+    user: UserId,
+    id: &str,
+    events: &[NewEvent],
+) -> Result<bool> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let deleted = sqlx::query(&format!("DELETE FROM {table} WHERE user_id = ? AND id = ?"))
+        .bind(user.to_string())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        > 0;
+    if deleted {
+        insert_events(&mut tx, events).await?;
+    }
+    tx.commit().await?;
+    Ok(deleted)
+}
+
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
@@ -199,19 +223,7 @@ impl LibraryStore for SqliteStore {
     }
 
     async fn delete_person(&self, user: UserId, id: PersonId, events: &[NewEvent]) -> Result<bool> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let deleted = sqlx::query("DELETE FROM people WHERE user_id = ? AND id = ?")
-            .bind(user.to_string())
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            > 0;
-        if deleted {
-            insert_events(&mut tx, events).await?;
-        }
-        tx.commit().await?;
-        Ok(deleted)
+        delete_owned(&self.pool, "people", user, &id.to_string(), events).await
     }
 
     async fn merge_people(
@@ -373,19 +385,7 @@ impl LibraryStore for SqliteStore {
     }
 
     async fn delete_place(&self, user: UserId, id: PlaceId, events: &[NewEvent]) -> Result<bool> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let deleted = sqlx::query("DELETE FROM places WHERE user_id = ? AND id = ?")
-            .bind(user.to_string())
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            > 0;
-        if deleted {
-            insert_events(&mut tx, events).await?;
-        }
-        tx.commit().await?;
-        Ok(deleted)
+        delete_owned(&self.pool, "places", user, &id.to_string(), events).await
     }
 
     async fn set_annotations(&self, user: UserId, media: MediaId, a: &Annotations) -> Result<()> {
