@@ -589,3 +589,46 @@ async fn memory_events_stream_to_their_owner() {
         .await
         .unwrap_or_else(|_| panic!("no memory.ready event; got {seen:?}"));
 }
+
+/// `sightline reindex`: the index is a projection, so throwing it away loses nothing.
+#[tokio::test]
+async fn the_search_index_is_rebuilt_from_the_library() {
+    let app = spawn_app().await;
+    let work = tempfile::tempdir().unwrap();
+    let user = app.register("reindexer").await;
+    let token = user.token.as_str();
+    let clip = make_source(work.path(), "r", 30).await;
+    let id = upload_video(&app, token, &clip, ROME, at(2024, 4, 4)).await;
+    app.wait_processed(token, &id).await;
+    wait_indexed(&app, token, "Rome", 1).await;
+
+    let TestApp { _server, data, .. } = app;
+    _server.shutdown();
+    let index = data.path().join("index");
+    // The writer lock goes with the aborted tasks; wait for it.
+    let mut written = None;
+    for _ in 0..50 {
+        match sightline_server::reindex(test_config(data.path())).await {
+            Ok(n) => {
+                written = Some(n);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    assert_eq!(written, Some(1), "one ready item projected");
+
+    // A deleted index directory is rebuilt at start.
+    std::fs::remove_dir_all(&index).unwrap();
+    let server = sightline_server::Server::start(test_config(data.path()))
+        .await
+        .expect("restarts");
+    let again = TestApp {
+        url: server.url(),
+        _server: server,
+        http: reqwest::Client::new(),
+        data,
+    };
+    let found = wait_indexed(&again, token, "Rome", 1).await;
+    assert_eq!(found["videos"][0]["video_id"], id.as_str());
+}
