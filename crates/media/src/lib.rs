@@ -15,6 +15,7 @@ pub mod photo_exif;
 pub mod probe;
 pub mod process;
 pub mod rendition;
+pub mod still;
 pub mod thumbnail;
 mod tools;
 

@@ -26,18 +26,23 @@ pub struct VideoMatch {
     pub segments: Vec<Segment>,
 }
 
-/// Ready videos matching the query, best first, with their segments: windows where the named
-/// people are in view when the user marked time ranges, and the most interesting seconds.
-/// Videos too short for a segment are left out.
-pub async fn matching_videos(
+/// What a memory can be made of: ready videos matching the query, best first, with their
+/// segments (windows where the named people are in view when the user marked time ranges, and
+/// the most interesting seconds), and matching photos. Videos too short for a segment are left
+/// out.
+pub async fn memory_matches(
     state: &AppState,
     user: UserId,
     understood: &Understood,
 ) -> anyhow::Result<Vec<VideoMatch>> {
-    let mut matches = matching_media(state, user, understood, &[MediaKind::Video]).await?;
-    matches.retain(|m| !m.segments.is_empty());
+    let kinds = [MediaKind::Video, MediaKind::Photo];
+    let mut matches = matching_media(state, user, understood, &kinds).await?;
+    matches.retain(|m| m.media.kind == MediaKind::Photo || !m.segments.is_empty());
     Ok(matches)
 }
+
+/// How good a photo is as a still, for want of a per-photo score.
+const PHOTO_QUALITY: f32 = 0.5;
 
 /// Ready items of these kinds matching the query, best first; videos with their segments.
 pub async fn matching_media(
@@ -173,27 +178,41 @@ fn video_segments(
 }
 
 /// The clips of a memory from the matches: ranked by relevance and quality, spread over days and
-/// videos, capped at `max_duration_secs`, in time order.
-pub fn choose_clips(matches: &[VideoMatch], max_duration_secs: u32) -> Selection {
-    let candidates = matches
-        .iter()
-        .flat_map(|m| {
-            m.segments.iter().map(move |s| Candidate {
+/// videos, capped at `max_duration_secs`, in time order; photos as stills when asked for.
+pub fn choose_clips(
+    matches: &[VideoMatch],
+    max_duration_secs: u32,
+    include_photos: bool,
+) -> Selection {
+    let mut candidates = Vec::new();
+    for m in matches {
+        if m.media.kind == MediaKind::Photo {
+            candidates.push(Candidate {
                 media_id: m.media.id,
-                kind: MediaKind::Video,
-                captured_at: m.media.captured_at
-                    + chrono::Duration::seconds(i64::from(s.start_secs)),
-                start_secs: s.start_secs,
-                end_secs: s.end_secs,
+                kind: MediaKind::Photo,
+                captured_at: m.media.captured_at,
+                start_secs: 0,
+                end_secs: 0,
                 relevance: m.relevance,
-                quality: s.score,
-            })
-        })
-        .collect();
+                quality: PHOTO_QUALITY,
+            });
+            continue;
+        }
+        candidates.extend(m.segments.iter().map(|s| Candidate {
+            media_id: m.media.id,
+            kind: MediaKind::Video,
+            captured_at: m.media.captured_at + chrono::Duration::seconds(i64::from(s.start_secs)),
+            start_secs: s.start_secs,
+            end_secs: s.end_secs,
+            relevance: m.relevance,
+            quality: s.score,
+        }));
+    }
     select_clips(
         candidates,
         SelectOptions {
             max_duration_secs: f64::from(max_duration_secs),
+            include_photos,
             ..SelectOptions::default()
         },
     )

@@ -28,6 +28,9 @@ pub struct CreateMemory {
     query: String,
     /// Seconds; else what the sentence asked ("a 1-minute video"), else 120.
     max_duration: Option<u32>,
+    /// Show matching photos as 3 s Ken Burns stills between the video clips.
+    #[serde(default)]
+    include_photos: bool,
 }
 
 #[derive(Deserialize)]
@@ -61,14 +64,22 @@ pub fn view(state: &AppState, memory: &Memory, cached: bool) -> Value {
     })
 }
 
-/// What the worker reads back: the parsed query plus its human echo.
-pub fn understood_json(understood: &Understood, description: &str) -> ApiResult<Value> {
+/// What the worker reads back: the parsed query, its human echo and the request's options.
+pub fn understood_json(
+    understood: &Understood,
+    description: &str,
+    include_photos: bool,
+) -> ApiResult<Value> {
     let mut value = serde_json::to_value(understood).map_err(ApiError::internal)?;
     if let Some(object) = value.as_object_mut() {
         object.insert("description".into(), Value::String(description.into()));
+        object.insert(INCLUDE_PHOTOS.into(), Value::Bool(include_photos));
     }
     Ok(value)
 }
+
+/// Key of the photo option in a memory's `understood`.
+pub const INCLUDE_PHOTOS: &str = "include_photos";
 
 pub async fn create(
     State(state): State<AppState>,
@@ -98,7 +109,8 @@ pub async fn create(
         .or(understood.duration_seconds)
         .unwrap_or(DEFAULT_MAX_DURATION_SECS)
         .clamp(*MAX_DURATION_RANGE.start(), *MAX_DURATION_RANGE.end());
-    let cache_key = format!("{}|max={max_duration}", understood.canonical());
+    let photos = if body.include_photos { "|photos" } else { "" };
+    let cache_key = format!("{}|max={max_duration}{photos}", understood.canonical());
     let library = &state.backends.library;
     let version = library.library_version(user).await?;
     if let Some(hit) = library.cached_memory(user, &cache_key, version).await? {
@@ -116,7 +128,11 @@ pub async fn create(
         user_id: user,
         query: body.query.trim().to_string(),
         cache_key,
-        understood: understood_json(&understood, &vocabulary.describe(&understood))?,
+        understood: understood_json(
+            &understood,
+            &vocabulary.describe(&understood),
+            body.include_photos,
+        )?,
         max_duration_secs: max_duration,
         library_version: version,
         status: MemoryStatus::Queued,

@@ -4,13 +4,15 @@
 
 use super::runner::{Job, JobError};
 use super::work_dir;
-use crate::memories::plan::{choose_clips, matching_videos};
+use crate::memories::plan::{choose_clips, memory_matches};
+use crate::routes::memories::INCLUDE_PHOTOS;
 use crate::routes::memories::view;
 use crate::state::{AppState, Notification};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use sightline_core::blob_key;
 use sightline_core::event::{MemoryEvent, NewEvent, Topic};
+use sightline_core::media::MediaKind;
 use sightline_core::memory::SelectedClip;
 use sightline_core::query::Understood;
 use sightline_media::assemble::{DEFAULT_CROSSFADE_SECS, MemoryClip, MemoryRequest};
@@ -60,10 +62,15 @@ impl Job for MemoryJob {
             .map_err(JobError::transient)?;
 
         wait_for_index(state).await;
-        let matches = matching_videos(state, memory.user_id, &understood)
+        let include_photos = memory
+            .understood
+            .get(INCLUDE_PHOTOS)
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let matches = memory_matches(state, memory.user_id, &understood)
             .await
             .map_err(JobError::Transient)?;
-        let selection = choose_clips(&matches, memory.max_duration_secs);
+        let selection = choose_clips(&matches, memory.max_duration_secs, include_photos);
         if selection.clips.is_empty() {
             let reason = selection
                 .reason()
@@ -81,16 +88,42 @@ impl Job for MemoryJob {
         let work = work_dir(state)?;
         let mut sources = Vec::with_capacity(selection.clips.len());
         let mut guards = Vec::new();
+        let mut still_size = None;
         for clip in &selection.clips {
             let Some(found) = matches.iter().find(|m| m.media.id == clip.media_id) else {
                 continue;
             };
-            let Some(key) = &found.media.rendition_key else {
-                continue;
+            let key = match found.media.kind {
+                MediaKind::Video => &found.media.rendition_key,
+                MediaKind::Photo => &found.media.preview_key,
             };
+            let Some(key) = key else { continue };
             let (path, guard) = super::local_original(state, key).await?;
             guards.extend(guard);
-            sources.push((path, *clip));
+            if found.media.kind == MediaKind::Photo {
+                let size = match still_size {
+                    Some(size) => size,
+                    None => {
+                        let size = memory_size(state, &selection.clips, &matches).await;
+                        still_size = Some(size);
+                        size
+                    }
+                };
+                let still = work.path().join(format!("still-{}.mp4", sources.len()));
+                let secs = clip.end_secs.saturating_sub(clip.start_secs).max(1);
+                sightline_media::still::ken_burns_still(
+                    &state.tools,
+                    &path,
+                    secs,
+                    size,
+                    &still,
+                    state.tools.normalise_timeout,
+                )
+                .await?;
+                sources.push((still, *clip));
+            } else {
+                sources.push((path, *clip));
+            }
         }
         let video = work.path().join("memory.mp4");
         let thumbnail = work.path().join("memory.jpg");
@@ -167,6 +200,32 @@ async fn wait_for_index(state: &AppState) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// The picture size of stills: that of the first video clip's rendition, so stills splice in
+/// without re-encoding; 1080p when the memory has no video.
+async fn memory_size(
+    state: &AppState,
+    clips: &[SelectedClip],
+    matches: &[crate::memories::plan::VideoMatch],
+) -> (u32, u32) {
+    const FULL_HD: (u32, u32) = (1920, 1080);
+    for clip in clips.iter().filter(|c| c.kind == MediaKind::Video) {
+        let Some(key) = matches
+            .iter()
+            .find(|m| m.media.id == clip.media_id)
+            .and_then(|m| m.media.rendition_key.as_ref())
+        else {
+            continue;
+        };
+        if let Ok((path, _guard)) = super::local_original(state, key).await
+            && let Ok(facts) = state.tools.probe(&path, MediaKind::Video).await
+            && let (Some(w), Some(h)) = (facts.width, facts.height)
+        {
+            return (w, h);
+        }
+    }
+    FULL_HD
 }
 
 /// The memory an event is about; `None` when it was deleted.

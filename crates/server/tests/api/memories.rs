@@ -632,3 +632,67 @@ async fn the_search_index_is_rebuilt_from_the_library() {
     let found = wait_indexed(&again, token, "Rome", 1).await;
     assert_eq!(found["videos"][0]["video_id"], id.as_str());
 }
+
+/// Photos join a memory as Ken Burns stills only when asked; otherwise the reason says so.
+#[tokio::test]
+async fn photos_become_stills_when_asked() {
+    let app = spawn_app().await;
+    let work = tempfile::tempdir().unwrap();
+    let user = app.register("photographer").await;
+    let token = user.token.as_str();
+    let photo = Path::new(OPENCV_DATA).join("messi5.jpg");
+    let photo_id = upload_video(&app, token, &photo, PARIS, at(2024, 5, 2)).await;
+    assert_eq!(
+        app.wait_processed(token, &photo_id).await["status"],
+        "ready"
+    );
+    wait_indexed_kinds(&app, token, "Paris", 1).await;
+
+    let (_, only_photos) = memory(&app, token, "make a video of Paris").await;
+    assert_eq!(only_photos["status"], "empty", "{only_photos}");
+    assert!(
+        only_photos["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("photo"),
+        "{only_photos}"
+    );
+
+    let clip = make_source(work.path(), "p", 200).await;
+    let video_id = upload_video(&app, token, &clip, PARIS, at(2024, 5, 1)).await;
+    app.wait_processed(token, &video_id).await;
+    wait_indexed(&app, token, "Paris", 1).await;
+    let (status, created) = post(
+        &app,
+        token,
+        "/memories/create",
+        json!({ "query": "make a video of Paris", "include_photos": true }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{created}");
+    let id = created["memory_id"].as_str().unwrap();
+    let made = loop {
+        let (_, body) = app.get_json(token, &format!("/memories/{id}")).await;
+        if !matches!(body["status"].as_str(), Some("queued" | "rendering")) {
+            break body;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(made["status"], "ready", "{made}");
+    assert_eq!(clip_sources(&made), ids(&[&photo_id, &video_id]));
+    check_video(&app, &made, work.path()).await;
+}
+
+/// Like [`wait_indexed`], counting photos too.
+async fn wait_indexed_kinds(app: &TestApp, token: &str, query: &str, count: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let body = json!({ "query": query, "filters": { "kinds": ["photo", "video"] } });
+        let (_, found) = post(app, token, "/videos/search", body).await;
+        if found["videos"].as_array().map_or(0, Vec::len) >= count {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "not indexed: {found}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
