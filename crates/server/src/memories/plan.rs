@@ -5,13 +5,13 @@ use super::understand::search_query;
 use crate::state::AppState;
 use futures::future::try_join_all;
 use sightline_core::PersonId;
-use sightline_core::UserId;
 use sightline_core::media::{MediaKind, MediaStatus};
 use sightline_core::memory::{
     Candidate, InterestTrack, ScoreWeights, Segment, SegmentOptions, SelectOptions, Selection,
     best_segments_of_scores, second_scores, select_clips,
 };
 use sightline_core::query::Understood;
+use sightline_core::{MediaId, UserId};
 use sightline_store::library::Appearance;
 use sightline_store::model::Media;
 
@@ -34,9 +34,10 @@ pub async fn memory_matches(
     state: &AppState,
     user: UserId,
     understood: &Understood,
+    required_words: &[String],
 ) -> anyhow::Result<Vec<VideoMatch>> {
     let kinds = [MediaKind::Video, MediaKind::Photo];
-    let mut matches = matching_media(state, user, understood, &kinds).await?;
+    let mut matches = matching_media(state, user, understood, &kinds, required_words).await?;
     matches.retain(|m| m.media.kind == MediaKind::Photo || !m.segments.is_empty());
     Ok(matches)
 }
@@ -45,19 +46,33 @@ pub async fn memory_matches(
 const PHOTO_QUALITY: f32 = 0.5;
 
 /// Ready items of these kinds matching the query, best first; videos with their segments.
+/// `required_words` (see `understand::proper_nouns`): at least one must be in an item's words.
 pub async fn matching_media(
     state: &AppState,
     user: UserId,
     understood: &Understood,
     kinds: &[MediaKind],
+    required_words: &[String],
 ) -> anyhow::Result<Vec<VideoMatch>> {
     // Kinds are filtered here, not in the index: there, any filter turns words from required
     // into ranking-only, and "videos of dogs" must still require dogs.
     let mut query = search_query(user, understood, Vec::new());
     query.limit = MAX_HITS;
     let page = state.search.search(&query).await?;
+    let with_words: Option<std::collections::HashSet<MediaId>> = if required_words.is_empty() {
+        None
+    } else {
+        // Words alone are required by the index: the items that have them.
+        let mut words_only = sightline_search::SearchQuery::for_user(user);
+        words_only.text = required_words.to_vec();
+        words_only.limit = sightline_search::model::MAX_LIMIT;
+        let found = state.search.search(&words_only).await?;
+        Some(found.hits.into_iter().map(|h| h.media).collect())
+    };
     let top_score = page.hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
-    let videos = page.hits.into_iter().filter(|h| kinds.contains(&h.kind));
+    let videos = page.hits.into_iter().filter(|h| {
+        kinds.contains(&h.kind) && with_words.as_ref().is_none_or(|ids| ids.contains(&h.media))
+    });
     let loaded = try_join_all(videos.map(|hit| async move {
         let library = &state.backends.library;
         let (media, appearances, annotations) = tokio::try_join!(

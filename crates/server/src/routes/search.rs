@@ -4,7 +4,7 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::memories::plan::matching_media;
-use crate::memories::understand::Vocabulary;
+use crate::memories::understand::{Vocabulary, proper_nouns};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -89,7 +89,8 @@ pub async fn search(
     apply_filters(&mut understood, &body.filters, &vocabulary)?;
     let kinds = parse_kinds(&body.filters.kinds)?;
 
-    let matches = matching_media(&state, user, &understood, &kinds)
+    let required = proper_nouns(&body.query, &understood);
+    let matches = matching_media(&state, user, &understood, &kinds, &required)
         .await
         .map_err(ApiError::internal)?;
     let total = matches.len();

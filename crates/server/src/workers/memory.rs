@@ -5,6 +5,7 @@
 use super::runner::{Job, JobError};
 use super::work_dir;
 use crate::memories::plan::{choose_clips, memory_matches};
+use crate::memories::understand::proper_nouns;
 use crate::routes::memories::INCLUDE_PHOTOS;
 use crate::routes::memories::view;
 use crate::state::{AppState, Notification};
@@ -67,7 +68,8 @@ impl Job for MemoryJob {
             .get(INCLUDE_PHOTOS)
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        let matches = memory_matches(state, memory.user_id, &understood)
+        let required = proper_nouns(&memory.query, &understood);
+        let matches = memory_matches(state, memory.user_id, &understood, &required)
             .await
             .map_err(JobError::Transient)?;
         let selection = choose_clips(&matches, memory.max_duration_secs, include_photos);

@@ -359,6 +359,15 @@ async fn memories_from_sentences_on_a_real_library() {
     );
     assert!(nothing["video_url"].is_null());
 
+    // A place the library has never been to is not ignored: last summer elsewhere is no answer.
+    let (_, lisbon) = memory(
+        &app,
+        token,
+        "Make a video from our trip to Lisbon last summer",
+    )
+    .await;
+    assert_eq!(lisbon["status"], "empty", "{lisbon}");
+
     // An unknown person is named in a clear answer.
     let (status, unknown) = memory(&app, token, "a video of Bob and me").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
