@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TIMEOUT, ffmpeg};
+use common::{TIMEOUT, make_clip};
 use sightline_core::media::MediaKind;
 use sightline_media::still::ken_burns_still;
 use sightline_media::{
@@ -33,28 +33,7 @@ async fn a_photo_still_joins_a_memory_and_videos_are_still_copied() {
         "{facts:?}"
     );
 
-    let raw = dir.path().join("raw.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=640x360:rate=30",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:sample_rate=48000",
-        "-t",
-        "8",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        raw.to_str().unwrap(),
-    ]);
+    let raw = make_clip(dir.path(), "raw.mp4", "640x360", 30, 8, true);
     let video = dir.path().join("video.mp4");
     let facts = probe(&raw, MediaKind::Video, TIMEOUT).await.unwrap();
     normalise(&raw, &facts, &video, TIMEOUT).await.unwrap();

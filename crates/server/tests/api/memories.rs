@@ -112,7 +112,11 @@ async fn appears(app: &TestApp, token: &str, media: &str, person: &str, span: Op
 
 /// Creates a memory and waits until it is made (or found empty).
 async fn memory(app: &TestApp, token: &str, query: &str) -> (StatusCode, Value) {
-    let (status, created) = post(app, token, "/memories/create", json!({ "query": query })).await;
+    memory_with(app, token, json!({ "query": query })).await
+}
+
+async fn memory_with(app: &TestApp, token: &str, body: Value) -> (StatusCode, Value) {
+    let (status, created) = post(app, token, "/memories/create", body).await;
     if !matches!(status, StatusCode::ACCEPTED | StatusCode::OK) {
         return (status, created);
     }
@@ -671,22 +675,9 @@ async fn photos_become_stills_when_asked() {
     let video_id = upload_video(&app, token, &clip, PARIS, at(2024, 5, 1)).await;
     app.wait_processed(token, &video_id).await;
     wait_indexed(&app, token, "Paris", 1).await;
-    let (status, created) = post(
-        &app,
-        token,
-        "/memories/create",
-        json!({ "query": "make a video of Paris", "include_photos": true }),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{created}");
-    let id = created["memory_id"].as_str().unwrap();
-    let made = loop {
-        let (_, body) = app.get_json(token, &format!("/memories/{id}")).await;
-        if !matches!(body["status"].as_str(), Some("queued" | "rendering")) {
-            break body;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let body = json!({ "query": "make a video of Paris", "include_photos": true });
+    let (status, made) = memory_with(&app, token, body).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{made}");
     assert_eq!(made["status"], "ready", "{made}");
     assert_eq!(clip_sources(&made), ids(&[&photo_id, &video_id]));
     check_video(&app, &made, work.path()).await;
