@@ -56,6 +56,7 @@ async fn open_state(config: Config) -> anyhow::Result<(AppState, bool)> {
         backends,
         search,
         hub: tokio::sync::broadcast::channel(state::HUB_CAPACITY).0,
+        vocabularies: Arc::default(),
         locks: Arc::default(),
         tools: Arc::new(tools),
         wake: Arc::default(),

@@ -15,6 +15,8 @@ pub struct AppState {
     /// One PATCH at a time per upload; one commit at a time per media id.
     pub locks: Arc<KeyedLocks>,
     pub tools: Arc<Tools>,
+    /// What query understanding needs per user, reused while their library is unchanged.
+    pub vocabularies: Arc<crate::memories::understand::VocabularyCache>,
     /// Notes for the users' event streams.
     pub hub: tokio::sync::broadcast::Sender<Notification>,
     /// Rung after events are written, so idle workers start at once instead of at the next poll.

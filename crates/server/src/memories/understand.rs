@@ -107,6 +107,47 @@ pub struct Vocabulary {
     pub today: NaiveDate,
 }
 
+/// Users' vocabularies, reused while their library version and the day stay the same: the
+/// cached path of a memory then costs one indexed read instead of a scan of the library's
+/// place names.
+#[derive(Default)]
+pub struct VocabularyCache {
+    entries: std::sync::Mutex<HashMap<UserId, CachedVocabulary>>,
+}
+
+/// A vocabulary with the library version and day it holds for.
+type CachedVocabulary = (i64, NaiveDate, std::sync::Arc<Vocabulary>);
+
+/// Past this many users the cache starts over rather than tracking recency.
+const VOCABULARY_CACHE_USERS: usize = 10_000;
+
+impl VocabularyCache {
+    /// The user's vocabulary and the library version it was read at.
+    pub async fn get(
+        &self,
+        state: &AppState,
+        user: UserId,
+    ) -> anyhow::Result<(std::sync::Arc<Vocabulary>, i64)> {
+        let version = state.backends.library.library_version(user).await?;
+        let today = Utc::now().date_naive();
+        if let Ok(entries) = self.entries.lock()
+            && let Some((v, day, vocabulary)) = entries.get(&user)
+            && *v == version
+            && *day == today
+        {
+            return Ok((vocabulary.clone(), version));
+        }
+        let vocabulary = std::sync::Arc::new(Vocabulary::load(state, user).await?);
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= VOCABULARY_CACHE_USERS {
+                entries.clear();
+            }
+            entries.insert(user, (version, today, vocabulary.clone()));
+        }
+        Ok((vocabulary, version))
+    }
+}
+
 impl Vocabulary {
     pub async fn load(state: &AppState, user: UserId) -> anyhow::Result<Self> {
         let library = &state.backends.library;

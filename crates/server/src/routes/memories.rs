@@ -5,7 +5,6 @@
 use super::RequestId;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::memories::understand::Vocabulary;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -98,7 +97,9 @@ pub async fn create(
         )));
     }
     let user = caller.user_id;
-    let vocabulary = Vocabulary::load(&state, user)
+    let (vocabulary, version) = state
+        .vocabularies
+        .get(&state, user)
         .await
         .map_err(ApiError::internal)?;
     let understood = vocabulary
@@ -112,7 +113,6 @@ pub async fn create(
     let photos = if body.include_photos { "|photos" } else { "" };
     let cache_key = format!("{}|max={max_duration}{photos}", understood.canonical());
     let library = &state.backends.library;
-    let version = library.library_version(user).await?;
     if let Some(hit) = library.cached_memory(user, &cache_key, version).await? {
         let status = if hit.status.in_progress() {
             StatusCode::ACCEPTED

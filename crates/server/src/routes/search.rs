@@ -76,7 +76,9 @@ pub async fn search(
         return Err(ApiError::BadRequest("limit must be 1 to 200".into()));
     }
     let user = caller.user_id;
-    let vocabulary = Vocabulary::load(&state, user)
+    let (vocabulary, _) = state
+        .vocabularies
+        .get(&state, user)
         .await
         .map_err(ApiError::internal)?;
     let mut understood = if body.query.trim().is_empty() {
