@@ -38,6 +38,7 @@ mod lexicon;
 mod model;
 mod people;
 mod places;
+mod proper_nouns;
 mod relationship;
 mod render;
 mod things;
@@ -62,6 +63,7 @@ pub use model::{
     Gazetteer, GazetteerHit, Intent, KnownPerson, KnownPlace, PeopleGroup, PersonMention, Place,
     QueryContext, TimeRange, Understood,
 };
+pub use proper_nouns::proper_nouns;
 pub use vocabulary::{VocabularyEntry, VocabularyKind, label_for, vocabulary};
 
 use lexicon::is_stop_word;

@@ -198,29 +198,6 @@ impl Vocabulary {
     }
 }
 
-/// Words the user capitalised mid-sentence that understanding left as free words ("a video of
-/// Rome" when no item was taken in Rome): names the library does not know. They must match,
-/// not merely rank, or "Rome last summer" would answer with last summer anywhere.
-pub fn proper_nouns(raw: &str, understood: &Understood) -> Vec<String> {
-    let mut found: Vec<String> = Vec::new();
-    let tokens = raw
-        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-'))
-        .filter(|t| !t.is_empty());
-    for token in tokens.skip(1) {
-        let word = token
-            .trim_end_matches("'s")
-            .trim_matches(|c| c == '\'' || c == '-');
-        if !word.chars().next().is_some_and(char::is_uppercase) {
-            continue;
-        }
-        let lower = word.to_lowercase();
-        if understood.words.contains(&lower) && !found.contains(&lower) {
-            found.push(lower);
-        }
-    }
-    found
-}
-
 /// The read-model search for what a query asks. People in several "any of" groups (e.g. "my
 /// family and my kids") are checked afterwards against appearances; the index takes one group.
 pub fn search_query(user: UserId, understood: &Understood, kinds: Vec<MediaKind>) -> SearchQuery {
@@ -287,36 +264,6 @@ mod tests {
         assert!(
             g.lookup("turkey").is_none(),
             "ambiguous without media there"
-        );
-    }
-
-    #[test]
-    fn capitalised_unknown_words_are_required() {
-        let vocabulary = Vocabulary {
-            people: vec![],
-            places: vec![],
-            gazetteer: LibraryGazetteer::new(&[paris()]),
-            today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
-        };
-        let raw = "Make a video of our trip to Rome and Paris last summer";
-        let understood = vocabulary.understand(raw).unwrap();
-        assert!(
-            understood.words.contains(&"rome".to_string()),
-            "{understood:?}"
-        );
-        assert_eq!(
-            proper_nouns(raw, &understood),
-            ["rome"],
-            "Paris is a known place"
-        );
-        let spoken = "make a video of our trip to rome";
-        let understood = vocabulary.understand(spoken).unwrap();
-        assert!(proper_nouns(spoken, &understood).is_empty());
-        let first = "Rome pictures";
-        let understood = vocabulary.understand(first).unwrap();
-        assert!(
-            proper_nouns(first, &understood).is_empty(),
-            "a capital to start a sentence says nothing"
         );
     }
 

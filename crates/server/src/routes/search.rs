@@ -4,7 +4,7 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::memories::plan::matching_media;
-use crate::memories::understand::{Vocabulary, proper_nouns};
+use crate::memories::understand::Vocabulary;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sightline_core::PersonId;
 use sightline_core::media::MediaKind;
+use sightline_core::query::proper_nouns;
 use sightline_core::query::{Intent, PersonMention, Place, TimeRange, Understood};
 
 #[derive(Deserialize)]

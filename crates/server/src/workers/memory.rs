@@ -5,7 +5,6 @@
 use super::runner::{Job, JobError};
 use super::work_dir;
 use crate::memories::plan::{choose_clips, memory_matches};
-use crate::memories::understand::proper_nouns;
 use crate::routes::memories::INCLUDE_PHOTOS;
 use crate::routes::memories::view;
 use crate::state::{AppState, Notification};
@@ -16,6 +15,7 @@ use sightline_core::event::{MemoryEvent, NewEvent, Topic};
 use sightline_core::media::MediaKind;
 use sightline_core::memory::SelectedClip;
 use sightline_core::query::Understood;
+use sightline_core::query::proper_nouns;
 use sightline_media::assemble::{DEFAULT_CROSSFADE_SECS, MemoryClip, MemoryRequest};
 use sightline_store::library::{Memory, MemoryStatus, MemoryUpdate};
 use std::path::PathBuf;
