@@ -17,6 +17,8 @@ pub struct UploadMeta {
     pub lon: Option<f64>,
     pub device_id: Option<String>,
     pub filename: Option<String>,
+    /// Whole-file SHA-256 (hex); the server then commits only exactly these bytes.
+    pub sha256: Option<String>,
 }
 
 impl UploadMeta {
@@ -29,6 +31,7 @@ impl UploadMeta {
             lon: None,
             device_id: None,
             filename: None,
+            sha256: None,
         }
     }
 
@@ -71,6 +74,9 @@ impl UploadMeta {
         }
         if let Some(device) = &self.device_id {
             pairs.push(("device_id", device.clone()));
+        }
+        if let Some(sha256) = &self.sha256 {
+            pairs.push(("sha256", sha256.clone()));
         }
         encode_metadata(pairs.iter().map(|(k, v)| (*k, v.as_str())))
     }

@@ -25,6 +25,11 @@ pub(crate) enum Action {
 
 pub(crate) fn action(err: &ClientError) -> Action {
     match err {
+        // The whole file did not match its declared checksum and the server dropped the
+        // upload: resending a chunk cannot help.
+        ClientError::Http {
+            code: Some(code), ..
+        } if code == "file_checksum_mismatch" => Action::Fatal,
         ClientError::Http { status, .. } => match status.as_u16() {
             409 => Action::Again {
                 rehead: true,
@@ -148,6 +153,12 @@ mod tests {
             assert_eq!(action(&http(fatal)), Action::Fatal, "{fatal}");
         }
         assert_eq!(action(&ClientError::Protocol("x".into())), Action::Fatal);
+        let whole_file = ClientError::Http {
+            status: StatusCode::from_u16(460).unwrap(),
+            code: Some("file_checksum_mismatch".into()),
+            message: String::new(),
+        };
+        assert_eq!(action(&whole_file), Action::Fatal);
     }
 
     #[tokio::test]

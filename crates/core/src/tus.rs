@@ -94,6 +94,9 @@ pub struct MediaUploadInfo {
     pub location: Option<GeoPoint>,
     pub device_id: Option<DeviceId>,
     pub filename: Option<String>,
+    /// SHA-256 of the whole file, lowercase hex: the server refuses to commit other bytes, so a
+    /// file that changed on the device while it was being sent never enters the library.
+    pub sha256: Option<String>,
 }
 
 impl MediaUploadInfo {
@@ -144,6 +147,14 @@ impl MediaUploadInfo {
         let device_id = get("device_id")
             .map(|text| DeviceId::parse(text).map_err(|e| bad("device_id", &e.to_string())))
             .transpose()?;
+        let sha256 = get("sha256")
+            .map(|text| {
+                let valid = text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit());
+                valid
+                    .then(|| text.to_ascii_lowercase())
+                    .ok_or_else(|| bad("sha256", "must be 64 hex digits"))
+            })
+            .transpose()?;
         Ok(Self {
             media_id,
             kind,
@@ -151,6 +162,7 @@ impl MediaUploadInfo {
             location,
             device_id,
             filename,
+            sha256,
         })
     }
 }

@@ -33,6 +33,9 @@ pub enum ApiError {
     /// tus checksum extension: the chunk did not match its digest.
     #[error("checksum mismatch: the chunk was discarded")]
     ChecksumMismatch,
+    /// The finished file does not match the `sha256` its creation declared.
+    #[error("{0}")]
+    FileChecksumMismatch(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -60,6 +63,7 @@ impl ApiError {
             }
             Self::Locked(_) => (StatusCode::LOCKED, "locked"),
             Self::ChecksumMismatch => (checksum_mismatch_status(), "checksum_mismatch"),
+            Self::FileChecksumMismatch(_) => (checksum_mismatch_status(), "file_checksum_mismatch"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -47,6 +47,9 @@ pub struct PendingMedia {
     pub location: Option<GeoPoint>,
     pub device_id: Option<DeviceId>,
     pub filename: Option<String>,
+    /// Whole-file SHA-256 (lowercase hex) the finished upload must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

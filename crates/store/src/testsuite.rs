@@ -145,6 +145,7 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
         location: None,
         device_id: None,
         filename: Some("v.mp4".into()),
+        sha256: None,
     };
     let new_upload = |length| Upload {
         id: UploadId::new_random(),

@@ -180,6 +180,7 @@ async fn commit(
         location,
         device_id: resolve_device(state, caller, named_device).await?,
         filename: filename.clone(),
+        sha256: None,
     };
     let outcome = ingest::commit(
         state,

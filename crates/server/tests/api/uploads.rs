@@ -423,3 +423,55 @@ async fn the_same_media_id_from_two_concurrent_clients_yields_one_item() {
         .collect();
     assert_eq!(raw.len(), 1, "{raw:?}");
 }
+
+#[tokio::test]
+async fn a_declared_file_checksum_commits_only_those_bytes() {
+    let app = spawn_app().await;
+    let user = app.register("sabine").await;
+    let bytes = vec![3u8; 1000];
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let meta = |id: &str, sha: &str| {
+        metadata(&[
+            ("media_id", id),
+            ("kind", "video"),
+            ("filename", "clip.mp4"),
+            ("sha256", sha),
+        ])
+    };
+
+    let malformed = create(
+        &app,
+        &user.token,
+        1000,
+        &meta(&MediaId::new_random().to_string(), "abc"),
+    )
+    .await;
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    assert!(malformed.text().await.unwrap().contains("sha256"));
+
+    // The bytes changed on the way: the last PATCH is refused and the upload is dropped.
+    let id = MediaId::new_random().to_string();
+    let created = create(&app, &user.token, 1000, &meta(&id, &digest)).await;
+    let url = location(&created);
+    let first = patch(&app, &user.token, &url, 0, bytes[..500].to_vec(), None).await;
+    assert_eq!(first.status(), StatusCode::NO_CONTENT);
+    let changed = patch(&app, &user.token, &url, 500, vec![4u8; 500], None).await;
+    assert_eq!(changed.status().as_u16(), 460);
+    let (status, body) = decode(changed).await;
+    assert_eq!(status.as_u16(), 460);
+    assert_eq!(body["error"]["code"], "file_checksum_mismatch", "{body}");
+    assert_eq!(
+        head_offset(&app, &user.token, &url).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, item) = app.get_json(&user.token, &format!("/media/{id}")).await;
+    assert_eq!(item["error"]["code"], "not_found", "{item}");
+
+    // Sent again, intact, under the same media id: committed.
+    let created = create(&app, &user.token, 1000, &meta(&id, &digest)).await;
+    let url = location(&created);
+    let done = patch(&app, &user.token, &url, 0, bytes.clone(), None).await;
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    let (status, item) = app.get_json(&user.token, &format!("/media/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{item}");
+}

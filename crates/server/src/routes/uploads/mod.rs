@@ -113,6 +113,7 @@ pub async fn create(
             location: info.location,
             device_id,
             filename: info.filename,
+            sha256: info.sha256,
         },
         created_at: now,
         expires_at: now + chrono::Duration::seconds(state.config.uploads.expire_after_secs as i64),

@@ -207,6 +207,25 @@ pub(super) async fn finish(
     correlation_id: &str,
 ) -> ApiResult<Upload> {
     let staged = staging_path(state, upload.id);
+    if let Some(expected) = upload.media.sha256.as_deref() {
+        let actual = hash_file(&staged).await.map_err(ApiError::internal)?;
+        if actual != expected {
+            // Neither the bytes nor the upload are kept: the client starts over, or finds
+            // that its own copy is damaged.
+            if state
+                .backends
+                .metadata
+                .delete_upload(upload.user_id, upload.id)
+                .await
+                .is_ok()
+            {
+                ingest::remove_quietly(&staged).await;
+            }
+            return Err(ApiError::FileChecksumMismatch(format!(
+                "the uploaded file has sha256 {actual}, not the declared {expected}; the upload was discarded"
+            )));
+        }
+    }
     upload.completed = true;
     upload.offset = upload.length;
     ingest::commit(
@@ -220,6 +239,18 @@ pub(super) async fn finish(
     )
     .await?;
     Ok(upload)
+}
+
+async fn hash_file(path: &std::path::Path) -> std::io::Result<String> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut file = std::fs::File::open(path)?;
+        let mut hasher = Sha256::new();
+        std::io::copy(&mut file, &mut hasher)?;
+        Ok(hex::encode(hasher.finalize()))
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }
 
 /// Removes expired unfinished uploads and their staged bytes.
