@@ -41,6 +41,17 @@ pub fn with_capture_exif(
     taken: DateTime<Utc>,
     place: Option<(f64, f64)>,
 ) -> Option<Vec<u8>> {
+    with_camera_exif(jpeg, taken, place, None)
+}
+
+/// [`with_capture_exif`] plus the EXIF orientation (1–8) of the camera that took it, as a
+/// device's camera writes it: a sensor mounted sideways is turned by viewers, not re-encoded.
+pub fn with_camera_exif(
+    jpeg: &[u8],
+    taken: DateTime<Utc>,
+    place: Option<(f64, f64)>,
+    orientation: Option<u16>,
+) -> Option<Vec<u8>> {
     if jpeg.get(..2) != Some(&[0xFF, 0xD8]) {
         return None;
     }
@@ -60,6 +71,13 @@ pub fn with_capture_exif(
             if lon >= 0.0 { "E" } else { "W" },
         ));
         fields.push(dms(Tag::GPSLongitude, lon));
+    }
+    if let Some(orientation) = orientation.filter(|o| (1..=8).contains(o)) {
+        fields.push(Field {
+            tag: Tag::Orientation,
+            ifd_num: In::PRIMARY,
+            value: Value::Short(vec![orientation]),
+        });
     }
     with_exif_fields(jpeg, &fields)
 }

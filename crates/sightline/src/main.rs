@@ -1,4 +1,4 @@
-//! `sightline`: serve, demo, upload, bench.
+//! `sightline`: serve, demo, upload, agent, reindex, bench.
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -75,6 +75,8 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Run the device agent (glasses or doorbell), or ask a running one for its status.
+    Agent(sightline::agent_cli::AgentArgs),
     /// Rebuild the search index from the library (stop the server first).
     Reindex(ServerFlags),
     /// Benchmarks.
@@ -286,6 +288,7 @@ async fn main() -> anyhow::Result<()> {
             .await??;
             println!("{report}");
         }
+        Command::Agent(args) => sightline::agent_cli::run(args).await?,
         Command::Reindex(flags) => {
             let written = sightline_server::reindex(load_config(&flags)?).await?;
             println!("search index rebuilt: {written} items");

@@ -1,0 +1,90 @@
+//! The local control API (loopback by default): the companion app's text path and the
+//! `sightline agent status` / `command` subcommands talk to the agent through it.
+//!
+//! - `POST /command {"text": "take a picture"}` → what the command did;
+//! - `GET /status` → battery, queue, storage, connectivity, recording;
+//! - `POST /sync` → upload everything waiting now.
+
+use crate::runtime::{Agent, AgentError, OutcomeKind};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use std::net::SocketAddr;
+
+#[derive(Deserialize)]
+struct CommandRequest {
+    text: String,
+}
+
+/// Longest command text accepted: a spoken sentence, not a document.
+const MAX_COMMAND_CHARS: usize = 1000;
+
+pub fn router(agent: Agent) -> Router {
+    Router::new()
+        .route("/command", post(command))
+        .route("/status", get(status))
+        .route("/sync", post(sync))
+        .with_state(agent)
+}
+
+/// Binds the control API; the returned address has the real port when `addr` asked for 0.
+pub async fn serve(agent: Agent, addr: SocketAddr) -> Result<SocketAddr, AgentError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| AgentError::Listen { addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| AgentError::Listen { addr, source })?;
+    tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, router(agent)).await {
+            tracing::error!(error = %err, "control API stopped");
+        }
+    });
+    Ok(local)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({"error": {"message": message.into()}}))).into_response()
+}
+
+async fn command(
+    State(agent): State<Agent>,
+    body: Result<Json<CommandRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(request) = match body {
+        Ok(body) => body,
+        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    if request.text.chars().count() > MAX_COMMAND_CHARS {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("a command has at most {MAX_COMMAND_CHARS} characters"),
+        );
+    }
+    let outcome = agent.handle_text(&request.text, "text").await;
+    let status = match outcome.kind {
+        OutcomeKind::Done => StatusCode::OK,
+        OutcomeKind::NotUnderstood => StatusCode::UNPROCESSABLE_ENTITY,
+        OutcomeKind::Refused => StatusCode::CONFLICT,
+        OutcomeKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    (status, Json(outcome)).into_response()
+}
+
+async fn status(State(agent): State<Agent>) -> Response {
+    match agent.status().await {
+        Ok(status) => Json(status).into_response(),
+        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()),
+    }
+}
+
+async fn sync(State(agent): State<Agent>) -> Response {
+    match agent.queue().trigger().await {
+        Ok(()) => Json(json!({"status": "sync_started"})).into_response(),
+        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()),
+    }
+}

@@ -1,0 +1,18 @@
+//! The device agent that runs on glasses and doorbells: it captures photos and videos, takes
+//! spoken and typed commands, keeps every capture in a local store until the server has it,
+//! and spends the battery carefully. It must lose nothing when killed or when power drops.
+
+pub mod camera;
+pub mod capture;
+pub mod control;
+pub mod files;
+pub mod location;
+pub mod photo;
+mod process;
+pub mod queue;
+pub mod recorder;
+pub mod runtime;
+pub mod storage;
+pub mod store;
+
+pub use runtime::{Agent, AgentConfig, AgentError, CommandOutcome, Profile, Status};

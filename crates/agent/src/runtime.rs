@@ -1,0 +1,440 @@
+//! The running agent: opens the local store, recovers what a crash interrupted, starts the
+//! camera, the upload queue and the local control API, and carries out commands from any path
+//! (control API, stdin, speech) the same way.
+
+use crate::camera::{Camera, CaptureSource, FrameFormat};
+use crate::capture::{CaptureError, Captures, RecoveryReport};
+use crate::location::{LocationSource, Locator};
+use crate::queue::{Connectivity, UploadQueue};
+use crate::recorder::VideoSettings;
+use crate::storage::{Storage, free_bytes};
+use crate::store::{AgentStore, CommandLog, Priority, StoreError};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sightline_client::TusClient;
+use sightline_core::MediaId;
+use sightline_core::backoff::RetryPolicy;
+use sightline_core::command::{self, Command};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, broadcast};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    Glasses,
+    Doorbell,
+}
+
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    pub profile: Profile,
+    pub data_dir: PathBuf,
+    /// Server root, e.g. `http://127.0.0.1:8080`.
+    pub server: String,
+    /// The device token from `POST /api/v1/devices` (or a user access token).
+    pub token: String,
+    pub device_id: Option<String>,
+    pub source: CaptureSource,
+    pub format: FrameFormat,
+    pub location: LocationSource,
+    pub quota_bytes: u64,
+    /// EXIF orientation of the camera as mounted (1 = upright).
+    pub orientation: Option<u16>,
+    pub video: VideoSettings,
+    /// PATCH size of uploads: small enough that a flaky radio link still makes progress.
+    pub upload_chunk_bytes: usize,
+    /// Local control API; loopback only unless the owner says otherwise.
+    pub control: SocketAddr,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    #[error("agent data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("server address: {0}")]
+    Server(#[from] sightline_client::ClientError),
+    #[error("control API cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// What a command did, as the control API and stdin report it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommandOutcome {
+    pub ok: bool,
+    pub command: Option<Command>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<MediaId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<serde_json::Value>,
+    /// From receiving the command to its effect being durable (photo stored, recording started).
+    pub latency_ms: f64,
+    #[serde(skip)]
+    pub kind: OutcomeKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutcomeKind {
+    #[default]
+    Done,
+    NotUnderstood,
+    Refused,
+    Unavailable,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub profile: Profile,
+    pub device_id: Option<String>,
+    pub connectivity: Connectivity,
+    pub queue: QueueStatus,
+    pub storage: StorageStatus,
+    pub recording_since: Option<DateTime<Utc>>,
+    pub camera: String,
+    pub announcements: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueStatus {
+    pub pending_user_requested: u64,
+    pub pending_other: u64,
+    pub corrupt: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StorageStatus {
+    pub quota_bytes: u64,
+    pub unsynced_bytes: u64,
+    pub synced_bytes: u64,
+    pub disk_free_bytes: u64,
+}
+
+#[derive(Clone)]
+pub struct Agent {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: AgentConfig,
+    store: AgentStore,
+    storage: Storage,
+    camera: Camera,
+    captures: Captures,
+    queue: UploadQueue,
+    http: reqwest::Client,
+    announce: broadcast::Sender<String>,
+    announcements: Mutex<Vec<String>>,
+}
+
+/// Default PATCH size of the agent's uploads.
+pub const DEFAULT_UPLOAD_CHUNK_BYTES: usize = 1024 * 1024;
+
+/// Announcements kept for `status`.
+const KEPT_ANNOUNCEMENTS: usize = 10;
+
+impl Agent {
+    /// Starts everything but the control API (see [`Agent::serve_control`]).
+    pub async fn start(config: AgentConfig) -> Result<(Self, RecoveryReport), AgentError> {
+        let media_dir = config.data_dir.join("media");
+        std::fs::create_dir_all(&media_dir).map_err(|source| AgentError::DataDir {
+            path: media_dir.clone(),
+            source,
+        })?;
+        let store = AgentStore::open(&config.data_dir.join("agent.db")).await?;
+        let storage = Storage::new(store.clone(), media_dir, config.quota_bytes);
+        let camera = Camera::start(config.source.clone(), config.format);
+        let locator = Locator::start(config.location.clone());
+        let wake = Arc::new(Notify::new());
+        let captures = Captures::new(
+            store.clone(),
+            storage.clone(),
+            camera.clone(),
+            locator,
+            config.orientation,
+            config.video,
+            wake.clone(),
+        );
+        let report = captures.recover().await?;
+        // Short in-request retries: the queue keeps its own, much longer backoff.
+        let client = TusClient::new(&config.server, config.token.clone())?
+            .with_chunk_size(config.upload_chunk_bytes)
+            .with_retry_policy(RetryPolicy {
+                base: Duration::from_millis(300),
+                max: Duration::from_secs(2),
+                max_attempts: 2,
+            });
+        let (announce, _) = broadcast::channel(64);
+        let queue = UploadQueue::new(
+            store.clone(),
+            captures.clone(),
+            client,
+            config.device_id.clone(),
+            wake,
+            announce.clone(),
+        );
+        let agent = Self {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                storage,
+                camera,
+                captures,
+                queue: queue.clone(),
+                http: reqwest::Client::new(),
+                announce: announce.clone(),
+                announcements: Mutex::new(Vec::new()),
+            }),
+        };
+        tokio::spawn(queue.run());
+        agent.keep_announcements(announce.subscribe());
+        Ok((agent, report))
+    }
+
+    fn keep_announcements(&self, mut rx: broadcast::Receiver<String>) {
+        let weak = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            while let Ok(message) = rx.recv().await {
+                let Some(inner) = weak.upgrade() else { return };
+                tracing::info!(target: "sightline_agent::announce", "{message}");
+                if let Ok(mut kept) = inner.announcements.lock() {
+                    kept.push(message);
+                    let excess = kept.len().saturating_sub(KEPT_ANNOUNCEMENTS);
+                    kept.drain(..excess);
+                }
+            }
+        });
+    }
+
+    /// Announcements as they happen (what a speaker would say).
+    pub fn announcements(&self) -> broadcast::Receiver<String> {
+        self.inner.announce.subscribe()
+    }
+
+    pub fn camera(&self) -> &Camera {
+        &self.inner.camera
+    }
+
+    pub fn queue(&self) -> &UploadQueue {
+        &self.inner.queue
+    }
+
+    pub fn config(&self) -> &AgentConfig {
+        &self.inner.config
+    }
+
+    /// Reads, carries out and logs one command from `source` ("text", "stdin", "voice").
+    pub async fn handle_text(&self, text: &str, source: &str) -> CommandOutcome {
+        let received = Instant::now();
+        let received_at = Utc::now();
+        let mut outcome = match command::parse(text) {
+            Ok(command) => self.execute(command).await,
+            Err(err) => CommandOutcome {
+                ok: false,
+                command: None,
+                message: err.to_string(),
+                media_id: None,
+                memory: None,
+                latency_ms: 0.0,
+                kind: OutcomeKind::NotUnderstood,
+            },
+        };
+        outcome.latency_ms = received.elapsed().as_secs_f64() * 1000.0;
+        let log = CommandLog {
+            source: source.to_owned(),
+            text: text.chars().take(500).collect(),
+            outcome: outcome.message.clone(),
+            received_at,
+            latency: received.elapsed(),
+        };
+        if let Err(err) = self.inner.store.log_command(&log).await {
+            tracing::warn!(error = %err, "command log not written");
+        }
+        outcome
+    }
+
+    pub async fn execute(&self, command: Command) -> CommandOutcome {
+        let captures = &self.inner.captures;
+        let done = |message: String, media_id: Option<MediaId>| CommandOutcome {
+            ok: true,
+            command: Some(command.clone()),
+            message,
+            media_id,
+            memory: None,
+            latency_ms: 0.0,
+            kind: OutcomeKind::Done,
+        };
+        let result = match &command {
+            Command::TakePicture => captures
+                .take_photo(Priority::UserRequested)
+                .await
+                .map(|c| done("photo saved".into(), Some(c.media_id))),
+            Command::RecordVideo { seconds } => captures
+                .start_recording(seconds.map(|s| Duration::from_secs(u64::from(s))))
+                .await
+                .map(|id| {
+                    let message = match seconds {
+                        Some(s) => format!("recording for {s} seconds"),
+                        None => "recording".into(),
+                    };
+                    done(message, Some(id))
+                }),
+            Command::StopRecording => captures
+                .stop_recording()
+                .await
+                .map(|c| done(format!("video saved ({} bytes)", c.bytes), Some(c.media_id))),
+            Command::CreateMemory { query } => {
+                return self.create_memory(command.clone(), query).await;
+            }
+        };
+        result.unwrap_or_else(|err| CommandOutcome {
+            ok: false,
+            command: Some(command.clone()),
+            message: err.to_string(),
+            media_id: None,
+            memory: None,
+            latency_ms: 0.0,
+            kind: match err {
+                CaptureError::Camera(_) => OutcomeKind::Unavailable,
+                _ => OutcomeKind::Refused,
+            },
+        })
+    }
+
+    /// Memory videos are made by the server from the whole library; the device asks for one.
+    async fn create_memory(&self, command: Command, query: &str) -> CommandOutcome {
+        let config = &self.inner.config;
+        let url = format!(
+            "{}/api/v1/memories/create",
+            config.server.trim_end_matches('/')
+        );
+        let response = self
+            .inner
+            .http
+            .post(&url)
+            .bearer_auth(&config.token)
+            .json(&serde_json::json!({ "query": query }))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await;
+        let fail = |message: String, kind| CommandOutcome {
+            ok: false,
+            command: Some(command.clone()),
+            message,
+            media_id: None,
+            memory: None,
+            latency_ms: 0.0,
+            kind,
+        };
+        let response = match response {
+            Ok(response) => response,
+            Err(err) => {
+                return fail(
+                    format!(
+                        "memory videos are made by the server, which cannot be reached now ({err}); try again when online"
+                    ),
+                    OutcomeKind::Unavailable,
+                );
+            }
+        };
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        if status.is_success() {
+            let message = match body.get("status").and_then(|s| s.as_str()) {
+                Some("ready") => "your memory video is ready".to_owned(),
+                _ => "making your memory video".to_owned(),
+            };
+            CommandOutcome {
+                memory: Some(body),
+                ..fail(message, OutcomeKind::Done)
+            }
+            .succeeded()
+        } else {
+            let reason = body
+                .get("error")
+                .and_then(|e| e.get("message").or(Some(e)))
+                .and_then(|m| m.as_str())
+                .unwrap_or("the server refused")
+                .to_owned();
+            fail(reason, OutcomeKind::Refused)
+        }
+    }
+
+    pub async fn status(&self) -> Result<Status, AgentError> {
+        let inner = &self.inner;
+        let (user, other) = inner.store.pending_counts().await?;
+        let usage = inner.storage.usage().await.map_err(CaptureError::from)?;
+        Ok(Status {
+            profile: inner.config.profile,
+            device_id: inner.config.device_id.clone(),
+            connectivity: inner.queue.connectivity(),
+            queue: QueueStatus {
+                pending_user_requested: user,
+                pending_other: other,
+                corrupt: usage.corrupt_count,
+            },
+            storage: StorageStatus {
+                quota_bytes: inner.storage.quota(),
+                unsynced_bytes: usage.unsynced_bytes,
+                synced_bytes: usage.synced_bytes,
+                disk_free_bytes: free_bytes(inner.storage.media_dir()).unwrap_or(0),
+            },
+            recording_since: inner.captures.recording_since().await,
+            camera: match inner.camera.latest() {
+                Ok(frame) => format!(
+                    "{}x{} at {} fps",
+                    frame.format.width, frame.format.height, frame.format.fps
+                ),
+                Err(err) => err.to_string(),
+            },
+            announcements: inner
+                .announcements
+                .lock()
+                .map(|a| a.clone())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Stops cleanly: a running recording is finished and queued rather than salvaged later.
+    pub async fn shutdown(&self) {
+        if self.inner.captures.recording_since().await.is_some() {
+            match self.inner.captures.stop_recording().await {
+                Ok(video) => tracing::info!(media_id = %video.media_id, "recording saved on stop"),
+                Err(err) => tracing::warn!(error = %err, "recording could not be finished on stop"),
+            }
+        }
+    }
+
+    /// Reads commands from stdin, one per line, and prints what each did.
+    pub async fn read_stdin(self) {
+        use tokio::io::AsyncBufReadExt;
+        let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let outcome = self.handle_text(&line, "stdin").await;
+            let mark = if outcome.ok { "ok" } else { "error" };
+            println!("{mark}: {} ({:.1} ms)", outcome.message, outcome.latency_ms);
+        }
+    }
+}
+
+impl CommandOutcome {
+    fn succeeded(mut self) -> Self {
+        self.ok = true;
+        self
+    }
+}

@@ -1,0 +1,264 @@
+//! `sightline agent`: runs the device agent, or talks to a running one (`status`, `command`,
+//! `sync`) through its local control API.
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use sightline_agent::camera::{CaptureSource, FrameFormat};
+use sightline_agent::control;
+use sightline_agent::location::LocationSource;
+use sightline_agent::recorder::VideoSettings;
+use sightline_agent::runtime::DEFAULT_UPLOAD_CHUNK_BYTES;
+use sightline_agent::storage::{DEFAULT_QUOTA_BYTES, human_bytes};
+use sightline_agent::{Agent, AgentConfig, Profile};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const DEFAULT_CONTROL: &str = "127.0.0.1:7878";
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AgentArgs {
+    #[command(subcommand)]
+    action: Option<AgentAction>,
+    #[command(flatten)]
+    run: RunFlags,
+}
+
+#[derive(Subcommand)]
+enum AgentAction {
+    /// Battery, power mode, upload queue, storage and connectivity of a running agent.
+    Status {
+        #[arg(long, default_value = DEFAULT_CONTROL)]
+        control: SocketAddr,
+        /// Print the raw JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a command as text, e.g. `sightline agent command "take a picture"`.
+    Command {
+        text: Vec<String>,
+        #[arg(long, default_value = DEFAULT_CONTROL)]
+        control: SocketAddr,
+    },
+    /// Upload everything waiting now.
+    Sync {
+        #[arg(long, default_value = DEFAULT_CONTROL)]
+        control: SocketAddr,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ProfileArg {
+    Glasses,
+    Doorbell,
+}
+
+#[derive(Args)]
+struct RunFlags {
+    #[arg(long, value_enum, default_value = "glasses")]
+    profile: ProfileArg,
+    /// Where the agent keeps its database and captures.
+    #[arg(long, env = "SIGHTLINE_AGENT_DIR", default_value = "sightline-agent")]
+    data_dir: PathBuf,
+    #[arg(
+        long,
+        env = "SIGHTLINE_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    server: String,
+    /// The device token from `POST /api/v1/devices`.
+    #[arg(long, env = "SIGHTLINE_DEVICE_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    #[arg(long, env = "SIGHTLINE_DEVICE_ID")]
+    device_id: Option<String>,
+    /// testsrc, file:PATH, v4l2:/dev/videoN or rtsp://…
+    #[arg(long, default_value = "testsrc")]
+    source: String,
+    /// none, fixed:LAT,LON, nmea:PATH or gpsd:HOST:PORT
+    #[arg(long, default_value = "none")]
+    location: String,
+    #[arg(long, default_value_t = 1280)]
+    width: u32,
+    #[arg(long, default_value_t = 720)]
+    height: u32,
+    #[arg(long, default_value_t = 30)]
+    fps: u32,
+    #[arg(long, default_value_t = 4000)]
+    video_kbps: u32,
+    /// EXIF orientation of the camera as mounted (1 = upright, 6 = turned right).
+    #[arg(long)]
+    orientation: Option<u16>,
+    /// Local storage quota in bytes.
+    #[arg(long, default_value_t = DEFAULT_QUOTA_BYTES)]
+    quota: u64,
+    #[arg(long, default_value = DEFAULT_CONTROL)]
+    control: SocketAddr,
+    /// Read commands from stdin too, one per line.
+    #[arg(long)]
+    stdin: bool,
+}
+
+pub async fn run(args: AgentArgs) -> anyhow::Result<()> {
+    match args.action {
+        None => run_agent(args.run).await,
+        Some(AgentAction::Status { control, json }) => {
+            let status: serde_json::Value = get(control, "status").await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                print_status(&status);
+            }
+            Ok(())
+        }
+        Some(AgentAction::Command { text, control }) => {
+            let text = text.join(" ");
+            let response = reqwest::Client::new()
+                .post(format!("http://{control}/command"))
+                .json(&serde_json::json!({ "text": text }))
+                .send()
+                .await
+                .with_context(|| format!("no agent answers on {control}"))?;
+            let ok = response.status().is_success();
+            let body: serde_json::Value = response.json().await?;
+            let message = body
+                .get("message")
+                .or_else(|| body.pointer("/error/message"))
+                .and_then(|m| m.as_str())
+                .unwrap_or("");
+            println!("{}: {message}", if ok { "ok" } else { "error" });
+            anyhow::ensure!(ok, "the agent refused the command");
+            Ok(())
+        }
+        Some(AgentAction::Sync { control }) => {
+            let response = reqwest::Client::new()
+                .post(format!("http://{control}/sync"))
+                .send()
+                .await
+                .with_context(|| format!("no agent answers on {control}"))?;
+            anyhow::ensure!(response.status().is_success(), "sync refused");
+            println!("sync started");
+            Ok(())
+        }
+    }
+}
+
+async fn get(control: SocketAddr, path: &str) -> anyhow::Result<serde_json::Value> {
+    let response = reqwest::Client::new()
+        .get(format!("http://{control}/{path}"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .with_context(|| format!("no agent answers on {control}; is `sightline agent` running?"))?;
+    Ok(response.error_for_status()?.json().await?)
+}
+
+fn print_status(status: &serde_json::Value) {
+    let text = |pointer: &str| {
+        status
+            .pointer(pointer)
+            .map(|v| match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .unwrap_or_else(|| "-".into())
+    };
+    let bytes = |pointer: &str| {
+        status
+            .pointer(pointer)
+            .and_then(|v| v.as_u64())
+            .map(human_bytes)
+            .unwrap_or_else(|| "-".into())
+    };
+    println!("profile:       {}", text("/profile"));
+    let connectivity = match text("/connectivity/state").as_str() {
+        "offline" => format!(
+            "offline since {} ({})",
+            text("/connectivity/since"),
+            text("/connectivity/reason")
+        ),
+        other => other.to_owned(),
+    };
+    println!("connectivity:  {connectivity}");
+    println!(
+        "upload queue:  {} user-requested, {} other, {} corrupt",
+        text("/queue/pending_user_requested"),
+        text("/queue/pending_other"),
+        text("/queue/corrupt")
+    );
+    println!(
+        "storage:       {} unsynced, {} synced, quota {}, disk free {}",
+        bytes("/storage/unsynced_bytes"),
+        bytes("/storage/synced_bytes"),
+        bytes("/storage/quota_bytes"),
+        bytes("/storage/disk_free_bytes")
+    );
+    println!("camera:        {}", text("/camera"));
+    if let Some(since) = status.pointer("/recording_since").and_then(|v| v.as_str()) {
+        println!("recording:     since {since}");
+    }
+    if let Some(list) = status.pointer("/announcements").and_then(|v| v.as_array()) {
+        for message in list.iter().rev().take(3).filter_map(|m| m.as_str()) {
+            println!("  said: {message}");
+        }
+    }
+}
+
+async fn run_agent(flags: RunFlags) -> anyhow::Result<()> {
+    let token = flags.token.context(
+        "the agent needs a device token: register the device with POST /api/v1/devices and pass \
+         --token (or SIGHTLINE_DEVICE_TOKEN)",
+    )?;
+    let config = AgentConfig {
+        profile: match flags.profile {
+            ProfileArg::Glasses => Profile::Glasses,
+            ProfileArg::Doorbell => Profile::Doorbell,
+        },
+        data_dir: flags.data_dir,
+        server: flags.server,
+        token,
+        device_id: flags.device_id,
+        source: flags.source.parse::<CaptureSource>()?,
+        format: FrameFormat {
+            width: flags.width,
+            height: flags.height,
+            fps: flags.fps,
+        },
+        location: flags.location.parse::<LocationSource>()?,
+        quota_bytes: flags.quota,
+        orientation: flags.orientation,
+        video: VideoSettings {
+            bitrate_kbps: flags.video_kbps,
+        },
+        upload_chunk_bytes: DEFAULT_UPLOAD_CHUNK_BYTES,
+        control: flags.control,
+    };
+    anyhow::ensure!(
+        config.format.width >= 16
+            && config.format.height >= 16
+            && (1..=120).contains(&config.format.fps),
+        "picture size must be at least 16x16 and the rate 1–120 fps"
+    );
+    let (agent, recovered) = Agent::start(config.clone())
+        .await
+        .context("starting the agent")?;
+    if recovered != Default::default() {
+        tracing::info!(
+            ?recovered,
+            "recovered captures interrupted by the last stop"
+        );
+    }
+    let control = control::serve(agent.clone(), config.control).await?;
+    println!("agent listening for commands on http://{control}");
+    if flags.stdin {
+        tokio::spawn(agent.clone().read_stdin());
+    }
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    tracing::info!("stopping");
+    agent.shutdown().await;
+    Ok(())
+}
