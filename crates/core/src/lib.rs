@@ -2,13 +2,16 @@
 
 pub mod backoff;
 pub mod blob_key;
+pub mod command;
 pub mod event;
 pub mod geo;
 pub mod ids;
 pub mod media;
 pub mod memory;
+pub mod power;
 pub mod query;
 pub mod range;
+pub mod sync;
 pub mod tus;
 
 pub use ids::{DeviceId, MediaId, MemoryId, PersonId, PlaceId, UploadId, UserId};
