@@ -181,7 +181,7 @@ impl Captures {
             .video
             .lock()
             .map(|v| *v)
-            .unwrap_or(VideoSettings { bitrate_kbps: 4000 });
+            .unwrap_or(VideoSettings::native(4000));
         let reserve = u64::from(settings.bitrate_kbps) * 1000 / 8 * RECORDING_RESERVE_SECS;
         inner.storage.make_room(reserve).await?;
         let media_id = MediaId::new_random();

@@ -3,7 +3,8 @@
 //!
 //! - `POST /command {"text": "take a picture"}` → what the command did;
 //! - `GET /status` → battery, queue, storage, connectivity, recording;
-//! - `POST /sync` → upload everything waiting now.
+//! - `POST /sync` → upload everything waiting now;
+//! - `POST /battery {"level_percent": 15, "charging": false}` → sets a simulated battery.
 
 use crate::runtime::{Agent, AgentError, OutcomeKind};
 use axum::extract::State;
@@ -14,6 +15,13 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;
+
+#[derive(Deserialize)]
+struct BatteryRequest {
+    level_percent: f32,
+    #[serde(default)]
+    charging: bool,
+}
 
 #[derive(Deserialize)]
 struct CommandRequest {
@@ -28,6 +36,7 @@ pub fn router(agent: Agent) -> Router {
         .route("/command", post(command))
         .route("/status", get(status))
         .route("/sync", post(sync))
+        .route("/battery", post(battery))
         .with_state(agent)
 }
 
@@ -86,5 +95,22 @@ async fn sync(State(agent): State<Agent>) -> Response {
     match agent.queue().trigger().await {
         Ok(()) => Json(json!({"status": "sync_started"})).into_response(),
         Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()),
+    }
+}
+
+async fn battery(
+    State(agent): State<Agent>,
+    body: Result<Json<BatteryRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(request) = match body {
+        Ok(body) => body,
+        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    match agent
+        .power()
+        .set_simulated_level(request.level_percent, request.charging)
+    {
+        Ok(()) => Json(agent.power().state()).into_response(),
+        Err(message) => error(StatusCode::CONFLICT, message),
     }
 }

@@ -8,6 +8,7 @@ pub mod control;
 pub mod files;
 pub mod location;
 pub mod photo;
+pub mod power;
 mod process;
 pub mod queue;
 pub mod recorder;

@@ -67,6 +67,8 @@ struct Inner {
     wake: Arc<Notify>,
     connectivity: watch::Sender<Connectivity>,
     batching: watch::Sender<Batching>,
+    /// Low battery: background captures wait until it recovers or the device charges.
+    defer_background: std::sync::atomic::AtomicBool,
     /// Announcements for the wearer (offline, back online, corrupt file).
     announce: tokio::sync::broadcast::Sender<String>,
     health_url: String,
@@ -97,6 +99,7 @@ impl UploadQueue {
                 wake,
                 connectivity: watch::channel(Connectivity::Unknown).0,
                 batching: watch::channel(Batching::IMMEDIATE).0,
+                defer_background: Default::default(),
                 announce,
                 health_url,
             }),
@@ -110,6 +113,16 @@ impl UploadQueue {
     pub fn set_batching(&self, batching: Batching) {
         self.inner.batching.send_replace(batching);
         self.inner.wake.notify_one();
+    }
+
+    pub fn set_defer_background(&self, defer: bool) {
+        let was = self
+            .inner
+            .defer_background
+            .swap(defer, std::sync::atomic::Ordering::Relaxed);
+        if was && !defer {
+            self.inner.wake.notify_one();
+        }
     }
 
     /// Try everything now (the app asked for a sync, or the network came back).
@@ -139,6 +152,20 @@ impl UploadQueue {
                 self.idle().await;
                 continue;
             };
+            // Due items come in priority order: a deferred background capture at the head
+            // means nothing more urgent is waiting.
+            if capture.priority == Priority::Background
+                && self
+                    .inner
+                    .defer_background
+                    .load(std::sync::atomic::Ordering::Relaxed)
+            {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+                    _ = self.inner.wake.notified() => {}
+                }
+                continue;
+            }
             if capture.priority != Priority::UserRequested
                 && let Some(wait) = self.batch_wait(&mut batch_started).await
             {

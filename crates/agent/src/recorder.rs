@@ -24,6 +24,18 @@ pub enum RecorderError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VideoSettings {
     pub bitrate_kbps: u32,
+    /// Scaled down from the camera's format (the power manager saves encoder work this way);
+    /// `None` records what the camera delivers.
+    pub output: Option<FrameFormat>,
+}
+
+impl VideoSettings {
+    pub fn native(bitrate_kbps: u32) -> Self {
+        Self {
+            bitrate_kbps,
+            output: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +82,14 @@ fn encoder_args(format: FrameFormat, settings: VideoSettings, output: &Path) -> 
     ]
     .map(String::from)
     .into();
+    let mut gop = fps.clone();
+    if let Some(out) = settings.output.filter(|out| *out != format) {
+        args.extend([
+            "-vf".into(),
+            format!("scale={}:{},fps={}", out.width, out.height, out.fps),
+        ]);
+        gop = out.fps.to_string();
+    }
     args.extend([
         "-b:v".into(),
         format!("{kbps}k"),
@@ -78,7 +98,7 @@ fn encoder_args(format: FrameFormat, settings: VideoSettings, output: &Path) -> 
         "-bufsize".into(),
         format!("{}k", kbps * 2),
         "-g".into(),
-        fps.clone(),
+        gop,
     ]);
     args.extend(
         [

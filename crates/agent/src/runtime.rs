@@ -5,7 +5,8 @@
 use crate::camera::{Camera, CaptureSource, FrameFormat};
 use crate::capture::{CaptureError, Captures, RecoveryReport};
 use crate::location::{LocationSource, Locator};
-use crate::queue::{Connectivity, UploadQueue};
+use crate::power::{BatterySource, PowerManager, PowerState};
+use crate::queue::{Batching, Connectivity, UploadQueue};
 use crate::recorder::VideoSettings;
 use crate::storage::{Storage, free_bytes};
 use crate::store::{AgentStore, CommandLog, Priority, StoreError};
@@ -15,6 +16,7 @@ use sightline_client::TusClient;
 use sightline_core::MediaId;
 use sightline_core::backoff::RetryPolicy;
 use sightline_core::command::{self, Command};
+use sightline_core::power::PowerModel;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -44,6 +46,7 @@ pub struct AgentConfig {
     /// EXIF orientation of the camera as mounted (1 = upright).
     pub orientation: Option<u16>,
     pub video: VideoSettings,
+    pub battery: BatterySource,
     /// PATCH size of uploads: small enough that a flaky radio link still makes progress.
     pub upload_chunk_bytes: usize,
     /// Local control API; loopback only unless the owner says otherwise.
@@ -104,6 +107,7 @@ pub struct Status {
     pub storage: StorageStatus,
     pub recording_since: Option<DateTime<Utc>>,
     pub camera: String,
+    pub power: PowerState,
     pub announcements: Vec<String>,
 }
 
@@ -134,6 +138,7 @@ struct Inner {
     camera: Camera,
     captures: Captures,
     queue: UploadQueue,
+    power: PowerManager,
     http: reqwest::Client,
     announce: broadcast::Sender<String>,
     announcements: Mutex<Vec<String>>,
@@ -141,6 +146,9 @@ struct Inner {
 
 /// Default PATCH size of the agent's uploads.
 pub const DEFAULT_UPLOAD_CHUNK_BYTES: usize = 1024 * 1024;
+
+/// How often the battery is read.
+const POWER_POLL: Duration = Duration::from_secs(10);
 
 /// Announcements kept for `status`.
 const KEPT_ANNOUNCEMENTS: usize = 10;
@@ -185,6 +193,15 @@ impl Agent {
             wake,
             announce.clone(),
         );
+        let power = PowerManager::new(
+            config.battery.clone(),
+            match config.profile {
+                Profile::Glasses => PowerModel::glasses(),
+                Profile::Doorbell => PowerModel::doorbell(),
+            },
+            (config.format.width, config.format.height, config.format.fps),
+            config.video.bitrate_kbps,
+        );
         let agent = Self {
             inner: Arc::new(Inner {
                 config,
@@ -193,6 +210,7 @@ impl Agent {
                 camera,
                 captures,
                 queue: queue.clone(),
+                power: power.clone(),
                 http: reqwest::Client::new(),
                 announce: announce.clone(),
                 announcements: Mutex::new(Vec::new()),
@@ -200,6 +218,8 @@ impl Agent {
         };
         tokio::spawn(queue.run());
         agent.keep_announcements(announce.subscribe());
+        agent.follow_power(power.subscribe());
+        tokio::spawn(power.run(POWER_POLL));
         Ok((agent, report))
     }
 
@@ -216,6 +236,57 @@ impl Agent {
                 }
             }
         });
+    }
+
+    /// Applies each power state: batching, deferral, the encoding of the next recording, and
+    /// a word to the wearer when the mode changes.
+    fn follow_power(&self, mut states: tokio::sync::watch::Receiver<PowerState>) {
+        let weak = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            let mut mode = None;
+            loop {
+                let state = states.borrow_and_update().clone();
+                let Some(inner) = weak.upgrade() else { return };
+                inner.queue.set_batching(Batching {
+                    min_batch: u64::from(state.batching.min_batch),
+                    max_wait: Duration::from_secs(state.batching.max_wait_secs),
+                });
+                inner.queue.set_defer_background(state.defer_low_priority);
+                let native = inner.config.format;
+                let e = state.encoding;
+                inner.captures.set_video_settings(VideoSettings {
+                    bitrate_kbps: e.bitrate_kbps,
+                    output: Some(FrameFormat {
+                        width: e.width,
+                        height: e.height,
+                        fps: e.fps,
+                    })
+                    .filter(|out| *out != native),
+                });
+                if mode.is_some_and(|m| m != state.mode) {
+                    let level = state
+                        .battery
+                        .map(|b| format!("battery {:.0}%: ", b.level_percent))
+                        .unwrap_or_default();
+                    let _ = inner.announce.send(format!(
+                        "{level}{} mode; videos {}x{} at {} fps",
+                        state.mode.as_str().replace('_', " "),
+                        e.width,
+                        e.height,
+                        e.fps
+                    ));
+                }
+                mode = Some(state.mode);
+                drop(inner);
+                if states.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+
+    pub fn power(&self) -> &PowerManager {
+        &self.inner.power
     }
 
     /// Announcements as they happen (what a speaker would say).
@@ -399,6 +470,7 @@ impl Agent {
                 ),
                 Err(err) => err.to_string(),
             },
+            power: inner.power.state(),
             announcements: inner
                 .announcements
                 .lock()

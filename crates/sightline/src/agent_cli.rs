@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use sightline_agent::camera::{CaptureSource, FrameFormat};
 use sightline_agent::control;
 use sightline_agent::location::LocationSource;
+use sightline_agent::power::BatterySource;
 use sightline_agent::recorder::VideoSettings;
 use sightline_agent::runtime::DEFAULT_UPLOAD_CHUNK_BYTES;
 use sightline_agent::storage::{DEFAULT_QUOTA_BYTES, human_bytes};
@@ -89,6 +90,9 @@ struct RunFlags {
     /// EXIF orientation of the camera as mounted (1 = upright, 6 = turned right).
     #[arg(long)]
     orientation: Option<u16>,
+    /// none (mains), sysfs (the first battery), sysfs:DIR or simulated:LEVEL[xSPEEDUP]
+    #[arg(long, default_value = "sysfs-or-none")]
+    battery: String,
     /// Local storage quota in bytes.
     #[arg(long, default_value_t = DEFAULT_QUOTA_BYTES)]
     quota: u64,
@@ -194,6 +198,43 @@ fn print_status(status: &serde_json::Value) {
         bytes("/storage/disk_free_bytes")
     );
     println!("camera:        {}", text("/camera"));
+    let battery = match status
+        .pointer("/power/battery/level_percent")
+        .and_then(|v| v.as_f64())
+    {
+        Some(level) => {
+            let charging =
+                status.pointer("/power/battery/charging") == Some(&serde_json::json!(true));
+            let hours = |p: &str| {
+                status
+                    .pointer(p)
+                    .and_then(|v| v.as_f64())
+                    .map(|h| format!("{h:.1} h"))
+                    .unwrap_or_else(|| "-".into())
+            };
+            format!(
+                "{level:.0}%{}, about {} of use or {} standby left",
+                if charging { " (charging)" } else { "" },
+                hours("/power/active_hours_left"),
+                hours("/power/standby_hours_left")
+            )
+        }
+        None => text("/power/source"),
+    };
+    println!("battery:       {battery}");
+    println!(
+        "power mode:    {} (videos {}x{} at {} fps, {} kbit/s{})",
+        text("/power/mode").replace('_', " "),
+        text("/power/encoding/width"),
+        text("/power/encoding/height"),
+        text("/power/encoding/fps"),
+        text("/power/encoding/bitrate_kbps"),
+        if status.pointer("/power/defer_low_priority") == Some(&serde_json::json!(true)) {
+            "; background uploads wait"
+        } else {
+            ""
+        }
+    );
     if let Some(since) = status.pointer("/recording_since").and_then(|v| v.as_str()) {
         println!("recording:     since {since}");
     }
@@ -227,8 +268,11 @@ async fn run_agent(flags: RunFlags) -> anyhow::Result<()> {
         location: flags.location.parse::<LocationSource>()?,
         quota_bytes: flags.quota,
         orientation: flags.orientation,
-        video: VideoSettings {
-            bitrate_kbps: flags.video_kbps,
+        video: VideoSettings::native(flags.video_kbps),
+        battery: match flags.battery.as_str() {
+            // A board without a battery is on mains.
+            "sysfs-or-none" => "sysfs".parse().unwrap_or(BatterySource::Mains),
+            other => other.parse::<BatterySource>()?,
         },
         upload_chunk_bytes: DEFAULT_UPLOAD_CHUNK_BYTES,
         control: flags.control,

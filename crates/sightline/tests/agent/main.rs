@@ -2,6 +2,7 @@
 //! network away: every capture must arrive exactly once, whatever happens on the way.
 
 mod kill;
+mod power;
 mod proxy;
 mod scenarios;
 
@@ -9,6 +10,7 @@ use proxy::{Mode, Proxy};
 use serde_json::{Value, json};
 use sightline_agent::camera::{CaptureSource, FrameFormat};
 use sightline_agent::location::LocationSource;
+use sightline_agent::power::BatterySource;
 use sightline_agent::recorder::VideoSettings;
 use sightline_agent::{Agent, AgentConfig, Profile};
 use sightline_server::Server;
@@ -89,7 +91,8 @@ impl World {
             },
             quota_bytes: 1 << 30,
             orientation: Some(1),
-            video: VideoSettings { bitrate_kbps: 1500 },
+            video: VideoSettings::native(1500),
+            battery: BatterySource::Mains,
             upload_chunk_bytes: 64 * 1024,
             control: "127.0.0.1:0".parse().unwrap(),
         }
