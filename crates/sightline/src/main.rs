@@ -88,6 +88,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// The glasses agent: command → photo latency, queue drain vs plain tus, battery per mode.
+    Agent(sightline::bench::agent::AgentBench),
     /// A 2-minute memory video: smart cut vs a naive full re-encode.
     Memory(sightline::bench::memory::MemoryBench),
     /// tus uploads vs plain copies of the same bytes on the same disk.
@@ -240,6 +242,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             which: BenchCommand::Memory(options),
         } => sightline::bench::memory::run(options).await?,
+        Command::Bench {
+            which: BenchCommand::Agent(options),
+        } => sightline::bench::agent::run(options).await?,
         Command::Bench {
             which:
                 BenchCommand::Ingest {

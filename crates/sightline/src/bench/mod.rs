@@ -1,5 +1,6 @@
 //! `sightline bench …`: measurements that back the numbers in docs/benchmarks.md.
 
+pub mod agent;
 mod ingest;
 pub mod memory;
 mod memory_cache;
