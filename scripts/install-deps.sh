@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what Sightline needs on Debian when it is missing: ffmpeg (media processing) and
-# opencv-doc (the real sample clips and photos used by the demo and the tests).
+# Installs what Sightline needs on Debian when it is missing: ffmpeg (media processing),
+# opencv-doc (the real sample clips and photos used by the demo and the tests), CMU Sphinx with
+# its US English models (the agent's voice commands), espeak-ng (speech for the voice tests),
+# and then the downloaded models (scripts/install-models.sh).
 set -euo pipefail
 
 need=()
@@ -8,6 +10,13 @@ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+
 [ -f /usr/share/doc/opencv-doc/examples/data/vtest.avi ] || need+=(opencv-doc)
 command -v cc >/dev/null 2>&1 || need+=(build-essential)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+[ -f /usr/include/pocketsphinx/pocketsphinx.h ] || need+=(libpocketsphinx-dev)
+dpkg -s libsphinxbase-dev >/dev/null 2>&1 || need+=(libsphinxbase-dev)
+[ -f /usr/share/pocketsphinx/model/en-us/en-us.lm.bin ] || need+=(pocketsphinx-en-us)
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+command -v unzip >/dev/null 2>&1 || need+=(unzip)
+{ command -v pip3 >/dev/null 2>&1 || python3 -m pip --version >/dev/null 2>&1; } || need+=(python3-pip)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "installing: ${need[*]}" >&2
@@ -24,3 +33,5 @@ Rust is not installed. Sightline needs Rust 1.90 or newer:
 MSG
     exit 1
 fi
+
+bash "$(dirname "$0")/install-models.sh"

@@ -1,0 +1,87 @@
+//! Where the downloaded models live and how they are checked. `scripts/install-models.sh`
+//! fetches them; this side only finds and verifies, so a device never downloads at run time.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::VoiceError;
+
+/// Silero VAD, the OpenVINO-friendly 16 kHz export: plain LSTM graph without `If` nodes.
+pub const SILERO_VAD_FILE: &str = "silero_vad_openvino_16k.onnx";
+/// SHA-256 of `silero_vad/data/silero_vad_openvino_16k.onnx` in PyPI `silero-vad` 6.2.3 (MIT).
+/// `scripts/install-models.sh` checks the same value.
+pub const SILERO_VAD_SHA256: &str =
+    "7776b81ad1b0350c15d7f1555943b9232eb53e9ca5d989c6d0cea9ebc8664d87";
+/// The CMU Sphinx US English models from Debian's `pocketsphinx-en-us`.
+pub const SPHINX_EN_US_DIR: &str = "/usr/share/pocketsphinx/model/en-us";
+
+/// `$SIGHTLINE_MODELS_DIR`, else `$HOME/.cache/sightline/models`, read through `env` so that
+/// tests and callers with their own configuration need not touch the process environment.
+pub fn models_dir_from(env: impl Fn(&str) -> Option<OsString>) -> Result<PathBuf, VoiceError> {
+    if let Some(dir) = env("SIGHTLINE_MODELS_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let home = env("HOME")
+        .filter(|h| !h.is_empty())
+        .ok_or(VoiceError::NoModelsDir)?;
+    Ok(PathBuf::from(home).join(".cache/sightline/models"))
+}
+
+/// [`models_dir_from`] over the process environment.
+pub fn models_dir() -> Result<PathBuf, VoiceError> {
+    models_dir_from(|key| std::env::var_os(key))
+}
+
+/// Reads a model file and checks its SHA-256, so that a truncated download or a different
+/// model version fails here with a clear message instead of producing odd probabilities.
+pub fn read_verified(path: &Path, expected_sha256: &'static str) -> Result<Vec<u8>, VoiceError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(VoiceError::ModelMissing {
+                path: path.to_owned(),
+            });
+        }
+        Err(source) => {
+            return Err(VoiceError::Io {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let actual = hex::encode(Sha256::digest(&bytes));
+    if actual != expected_sha256 {
+        return Err(VoiceError::ModelChecksum {
+            path: path.to_owned(),
+            expected: expected_sha256,
+            actual,
+        });
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn models_dir_prefers_the_variable_then_home() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |key: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| OsString::from(v))
+            }
+        };
+        let dir = models_dir_from(env(&[("SIGHTLINE_MODELS_DIR", "/m"), ("HOME", "/h")]));
+        assert_eq!(dir.ok(), Some(PathBuf::from("/m")));
+        let dir = models_dir_from(env(&[("SIGHTLINE_MODELS_DIR", ""), ("HOME", "/h")]));
+        assert_eq!(dir.ok(), Some(PathBuf::from("/h/.cache/sightline/models")));
+        assert!(matches!(
+            models_dir_from(env(&[])),
+            Err(VoiceError::NoModelsDir)
+        ));
+    }
+}
