@@ -11,6 +11,7 @@ pub mod metadata;
 pub mod model;
 mod resolver;
 pub mod sqlite;
+pub mod sync;
 pub mod testsuite;
 
 pub use blob::BlobStore;
@@ -19,3 +20,4 @@ pub use error::StoreError;
 pub use library::LibraryStore;
 pub use metadata::MetadataStore;
 pub use resolver::{Backends, resolve};
+pub use sync::SyncStore;

@@ -2,6 +2,7 @@
 //! shared suite in [`crate::testsuite`] holds both to it.
 
 mod library;
+mod sync;
 
 use crate::bus::{DeadLetter, Delivery, EventBus};
 use crate::error::{Result, StoreError};
@@ -26,6 +27,7 @@ struct State {
     subscriptions: HashSet<(String, Topic)>,
     deliveries: BTreeMap<(i64, String), DeliveryState>,
     library: library::LibraryState,
+    sync: sync::SyncState,
 }
 
 struct DeliveryState {
@@ -196,6 +198,7 @@ impl MetadataStore for MemoryStore {
             .is_some_and(|(d, _)| d.user_id == user);
         if owned {
             state.devices.remove(&id);
+            state.sync.forget_device(id);
         }
         Ok(owned)
     }
@@ -300,6 +303,7 @@ impl MetadataStore for MemoryStore {
         }
         state.media.insert(key, media.clone());
         state.library.bump(media.user_id);
+        state.sync.log(media.user_id, media.id);
         state.insert_events(events);
         Ok(CommitOutcome::Created)
     }
@@ -355,6 +359,7 @@ impl MetadataStore for MemoryStore {
         media.updated_at = Utc::now();
         let updated = media.clone();
         state.library.bump(user);
+        state.sync.log(user, id);
         state.insert_events(events);
         Ok(Some(updated))
     }
@@ -373,6 +378,8 @@ impl MetadataStore for MemoryStore {
             .uploads
             .retain(|_, u| !(u.user_id == user && u.media.media_id == id));
         state.library.forget_media(user, id);
+        state.sync.forget_media(user, id);
+        state.sync.log(user, id);
         state.insert_events(events);
         Ok(Some(media))
     }

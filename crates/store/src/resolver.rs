@@ -3,13 +3,14 @@
 use crate::error::{Result, StoreError};
 use crate::memory::MemoryStore;
 use crate::sqlite::SqliteStore;
-use crate::{BlobStore, EventBus, LibraryStore, MetadataStore, blob};
+use crate::{BlobStore, EventBus, LibraryStore, MetadataStore, SyncStore, blob};
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct Backends {
     pub metadata: Arc<dyn MetadataStore>,
     pub library: Arc<dyn LibraryStore>,
+    pub sync: Arc<dyn SyncStore>,
     pub bus: Arc<dyn EventBus>,
     pub blobs: Arc<dyn BlobStore>,
 }
@@ -17,16 +18,10 @@ pub struct Backends {
 /// `metadata`: `sqlite://PATH` or `memory://`; `blobs`: `file://PATH` or `memory://`.
 /// The event bus is the metadata database's outbox.
 pub async fn resolve(metadata: &str, blobs: &str) -> Result<Backends> {
-    let (metadata, library, bus): (
-        Arc<dyn MetadataStore>,
-        Arc<dyn LibraryStore>,
-        Arc<dyn EventBus>,
-    ) = if metadata.starts_with("sqlite:") {
-        let store = Arc::new(SqliteStore::open(metadata).await?);
-        (store.clone(), store.clone(), store)
+    let stores = if metadata.starts_with("sqlite:") {
+        Stores::of(SqliteStore::open(metadata).await?)
     } else if metadata == "memory://" {
-        let store = Arc::new(MemoryStore::default());
-        (store.clone(), store.clone(), store)
+        Stores::of(MemoryStore::default())
     } else {
         return Err(StoreError::UnsupportedUri(metadata.to_string()));
     };
@@ -38,9 +33,30 @@ pub async fn resolve(metadata: &str, blobs: &str) -> Result<Backends> {
         return Err(StoreError::UnsupportedUri(blobs.to_string()));
     };
     Ok(Backends {
-        metadata,
-        library,
-        bus,
+        metadata: stores.metadata,
+        library: stores.library,
+        sync: stores.sync,
+        bus: stores.bus,
         blobs,
     })
+}
+
+/// The traits one metadata backend serves.
+struct Stores {
+    metadata: Arc<dyn MetadataStore>,
+    library: Arc<dyn LibraryStore>,
+    sync: Arc<dyn SyncStore>,
+    bus: Arc<dyn EventBus>,
+}
+
+impl Stores {
+    fn of<S: MetadataStore + LibraryStore + SyncStore + EventBus>(store: S) -> Self {
+        let store = Arc::new(store);
+        Self {
+            metadata: store.clone(),
+            library: store.clone(),
+            sync: store.clone(),
+            bus: store,
+        }
+    }
 }

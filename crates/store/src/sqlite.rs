@@ -6,6 +6,7 @@ mod group_commit;
 mod library;
 mod metadata;
 mod rows;
+mod sync;
 
 use crate::error::Result;
 use sqlx::sqlite::{

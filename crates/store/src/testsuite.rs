@@ -12,6 +12,9 @@ use sightline_core::{DeviceId, MediaId, UploadId, UserId};
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
 
+mod sync_suite;
+pub use sync_suite::sync_suite;
+
 pub fn user(email: &str) -> User {
     User {
         id: UserId::new_random(),

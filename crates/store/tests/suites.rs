@@ -105,3 +105,15 @@ async fn memory_library() {
     let store = MemoryStore::default();
     testsuite::library_suite(&store, &store).await;
 }
+
+#[tokio::test]
+async fn sqlite_sync() {
+    let (_dir, store) = sqlite().await;
+    testsuite::sync_suite(&store, &store).await;
+}
+
+#[tokio::test]
+async fn memory_sync() {
+    let store = MemoryStore::default();
+    testsuite::sync_suite(&store, &store).await;
+}

@@ -61,6 +61,11 @@ pub struct MediaView {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     urls: Value,
+    /// The synced fields (merged from every device's edits; see `routes::sync`).
+    title: Option<String>,
+    favourite: bool,
+    tags: Vec<String>,
+    deleted: bool,
     /// Who appears in it (single-item reads only).
     #[serde(skip_serializing_if = "Option::is_none")]
     people: Option<Vec<Value>>,
@@ -69,7 +74,7 @@ pub struct MediaView {
     place: Option<Value>,
 }
 
-fn view(state: &AppState, media: Media) -> MediaView {
+pub(super) fn view(state: &AppState, media: Media) -> MediaView {
     // Derived files are only linked once the item is ready: nothing half-made is served.
     let ready = media.status == MediaStatus::Ready;
     let link = |key: &Option<String>| key.as_ref().filter(|_| ready).map(|k| state.signed_url(k));
@@ -93,9 +98,39 @@ fn view(state: &AppState, media: Media) -> MediaView {
         created_at: media.created_at,
         updated_at: media.updated_at,
         urls,
+        title: None,
+        favourite: false,
+        tags: Vec::new(),
+        deleted: false,
         people: None,
         place: None,
     }
+}
+
+impl MediaView {
+    /// Shows the item's merged edits.
+    pub(super) fn set_synced(&mut self, synced: &sightline_core::sync::MediaView) {
+        self.title = synced.title.clone();
+        self.favourite = synced.favourite;
+        self.tags = synced.tags.clone();
+        self.deleted = synced.deleted;
+    }
+}
+
+/// Fills in the synced fields of the items that were ever edited.
+async fn with_synced(
+    state: &AppState,
+    user: sightline_core::UserId,
+    items: &mut [MediaView],
+) -> ApiResult<()> {
+    let ids: Vec<MediaId> = items.iter().map(|i| i.id).collect();
+    let synced = state.backends.sync.synced(user, &ids).await?;
+    for item in items {
+        if let Some(edits) = synced.get(&item.id) {
+            item.set_synced(&edits.visible());
+        }
+    }
+    Ok(())
 }
 
 fn encode_cursor(media: &Media) -> String {
@@ -154,7 +189,8 @@ pub async fn list(
     } else {
         None
     };
-    let items: Vec<MediaView> = items.into_iter().map(|m| view(&state, m)).collect();
+    let mut items: Vec<MediaView> = items.into_iter().map(|m| view(&state, m)).collect();
+    with_synced(&state, caller.user_id, &mut items).await?;
     Ok(Json(json!({ "items": items, "next_cursor": next_cursor })))
 }
 
@@ -236,6 +272,7 @@ async fn search_list(
             items.push(view(state, media));
         }
     }
+    with_synced(state, caller.user_id, &mut items).await?;
     let next_cursor = page
         .next_offset
         .map(|n| URL_SAFE_NO_PAD.encode(format!("s:{n}")));
@@ -266,6 +303,7 @@ pub async fn get(
         library.annotations(caller.user_id, media.id),
     )?;
     let mut item = view(&state, media);
+    with_synced(&state, caller.user_id, std::slice::from_mut(&mut item)).await?;
     item.people = Some(
         appearances
             .into_iter()

@@ -11,6 +11,7 @@ mod oneshot;
 mod people;
 mod places;
 mod search;
+mod sync;
 pub mod uploads;
 
 use crate::auth::Caller;
@@ -89,6 +90,11 @@ pub fn router(state: AppState) -> Router {
             get(memories::get).delete(memories::delete),
         )
         .route("/api/v1/videos/search", post(search::search))
+        .route("/api/v1/sync/edits", post(sync::edits))
+        .route("/api/v1/sync/changes", get(sync::changes))
+        .route("/api/v1/sync/status", get(sync::status))
+        .route("/api/v1/sync/trigger", post(sync::trigger))
+        .route("/api/v1/sync/conflicts", get(sync::conflicts))
         .route("/api/v1/events/stream", get(events::stream))
         .route("/api/v1/files/{*key}", get(files::get))
         .route("/api/v1/jobs/dead-letters", get(media::dead_letters))

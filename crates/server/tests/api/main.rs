@@ -6,4 +6,5 @@ mod helpers;
 mod media;
 mod memories;
 mod processing;
+mod sync;
 mod uploads;
