@@ -7,6 +7,7 @@ pub mod capture;
 pub mod control;
 pub mod files;
 pub mod location;
+pub mod microphone;
 pub mod photo;
 pub mod power;
 mod process;
@@ -15,5 +16,7 @@ pub mod recorder;
 pub mod runtime;
 pub mod storage;
 pub mod store;
+pub mod sync;
+pub mod telemetry;
 
 pub use runtime::{Agent, AgentConfig, AgentError, CommandOutcome, Profile, Status};

@@ -300,8 +300,10 @@ impl UploadQueue {
             .client
             .start(&source, &meta, capture.upload_url.as_deref())
             .await?;
-        // Saved before the rest is sent: a restart resumes here instead of from zero.
-        if capture.upload_url.as_deref() != Some(started.url.as_str())
+        // Saved before the rest is sent: a restart resumes here instead of from zero. A small
+        // file the creation request carried whole has no rest, and skips that local commit.
+        if !started.is_complete()
+            && capture.upload_url.as_deref() != Some(started.url.as_str())
             && let Err(err) = inner
                 .store
                 .set_upload_url(capture.media_id, &started.url)

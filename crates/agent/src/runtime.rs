@@ -10,6 +10,7 @@ use crate::queue::{Batching, Connectivity, UploadQueue};
 use crate::recorder::VideoSettings;
 use crate::storage::{Storage, free_bytes};
 use crate::store::{AgentStore, CommandLog, Priority, StoreError};
+use crate::sync::{SYNC_INTERVAL, SyncError, SyncReport, Syncer};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sightline_client::TusClient;
@@ -108,6 +109,8 @@ pub struct Status {
     pub recording_since: Option<DateTime<Utc>>,
     pub camera: String,
     pub power: PowerState,
+    /// When the device last caught up with the server's change log.
+    pub last_sync: Option<DateTime<Utc>>,
     pub announcements: Vec<String>,
 }
 
@@ -139,6 +142,7 @@ struct Inner {
     captures: Captures,
     queue: UploadQueue,
     power: PowerManager,
+    syncer: Syncer,
     http: reqwest::Client,
     announce: broadcast::Sender<String>,
     announcements: Mutex<Vec<String>>,
@@ -202,8 +206,15 @@ impl Agent {
             (config.format.width, config.format.height, config.format.fps),
             config.video.bitrate_kbps,
         );
+        let syncer = Syncer::new(
+            &config.server,
+            config.token.clone(),
+            store.clone(),
+            captures.clone(),
+        );
         let agent = Self {
             inner: Arc::new(Inner {
+                syncer: syncer.clone(),
                 config,
                 store,
                 storage,
@@ -217,6 +228,7 @@ impl Agent {
             }),
         };
         tokio::spawn(queue.run());
+        tokio::spawn(syncer.run(SYNC_INTERVAL));
         agent.keep_announcements(announce.subscribe());
         agent.follow_power(power.subscribe());
         tokio::spawn(power.run(POWER_POLL));
@@ -292,6 +304,16 @@ impl Agent {
     /// Announcements as they happen (what a speaker would say).
     pub fn announcements(&self) -> broadcast::Receiver<String> {
         self.inner.announce.subscribe()
+    }
+
+    /// Catches up with the server's change log now (deletions made in the app leave the device).
+    pub async fn sync_now(&self) -> Result<SyncReport, SyncError> {
+        self.inner.syncer.pull().await
+    }
+
+    /// Tells the wearer something (spoken or printed by whoever listens; kept for `status`).
+    pub fn announce(&self, message: String) {
+        let _ = self.inner.announce.send(message);
     }
 
     pub fn camera(&self) -> &Camera {
@@ -471,6 +493,7 @@ impl Agent {
                 Err(err) => err.to_string(),
             },
             power: inner.power.state(),
+            last_sync: inner.syncer.last_sync().await,
             announcements: inner
                 .announcements
                 .lock()

@@ -195,6 +195,41 @@ impl AgentStore {
         Ok(())
     }
 
+    /// Drops a capture the owner deleted on the server, whatever its upload state: it must
+    /// not come back by being uploaded again. A capture still being written is left alone.
+    pub async fn remove_deleted(&self, id: MediaId) -> Result<Option<Capture>> {
+        let Some(capture) = self.get(id).await? else {
+            return Ok(None);
+        };
+        let removed = sqlx::query("DELETE FROM captures WHERE media_id = ? AND state != 'writing'")
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok((removed > 0).then_some(capture))
+    }
+
+    /// The change-log token the device has applied up to, and when.
+    pub async fn sync_position(&self) -> Result<Option<(String, DateTime<Utc>)>> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT token, last_sync_at FROM sync_state WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(token, at)| Some((token, from_millis(at)?))))
+    }
+
+    pub async fn set_sync_position(&self, token: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sync_state (id, token, last_sync_at) VALUES (1, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET token = excluded.token, last_sync_at = excluded.last_sync_at",
+        )
+        .bind(token)
+        .bind(at.timestamp_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     pub async fn get(&self, id: MediaId) -> Result<Option<Capture>> {
         let row = sqlx::query(&format!(
             "SELECT {CAPTURE_COLUMNS} FROM captures WHERE media_id = ?"

@@ -36,6 +36,9 @@ pub enum ApiError {
     /// The finished file does not match the `sha256` its creation declared.
     #[error("{0}")]
     FileChecksumMismatch(String),
+    /// Something the request waited for (a device's answer) did not come in time.
+    #[error("{0}")]
+    Timeout(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -64,6 +67,7 @@ impl ApiError {
             Self::Locked(_) => (StatusCode::LOCKED, "locked"),
             Self::ChecksumMismatch => (checksum_mismatch_status(), "checksum_mismatch"),
             Self::FileChecksumMismatch(_) => (checksum_mismatch_status(), "file_checksum_mismatch"),
+            Self::Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -2,6 +2,7 @@
 //! by configuration.
 
 pub mod auth;
+pub mod channels;
 pub mod config;
 pub mod error;
 mod ingest;
@@ -60,6 +61,7 @@ async fn open_state(config: Config) -> anyhow::Result<(AppState, bool)> {
         locks: Arc::default(),
         tools: Arc::new(tools),
         wake: Arc::default(),
+        channels: Arc::default(),
     };
     Ok((state, search_is_new))
 }
@@ -121,6 +123,8 @@ impl Server {
     }
 
     pub fn shutdown(self) {
+        // Devices learn at once, as they would when the process ends.
+        self.state.channels.close_all();
         for task in self.tasks {
             task.abort();
         }

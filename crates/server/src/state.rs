@@ -21,6 +21,8 @@ pub struct AppState {
     pub hub: tokio::sync::broadcast::Sender<Notification>,
     /// Rung after events are written, so idle workers start at once instead of at the next poll.
     pub wake: Arc<tokio::sync::Notify>,
+    /// Devices connected on `/devices/channel`.
+    pub channels: Arc<crate::channels::DeviceChannels>,
 }
 
 /// One event for one user's `/events/stream`.

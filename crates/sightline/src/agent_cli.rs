@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use sightline_agent::camera::{CaptureSource, FrameFormat};
 use sightline_agent::control;
 use sightline_agent::location::LocationSource;
+use sightline_agent::microphone::{self, MicrophoneSource};
 use sightline_agent::power::BatterySource;
 use sightline_agent::recorder::VideoSettings;
 use sightline_agent::runtime::DEFAULT_UPLOAD_CHUNK_BYTES;
@@ -98,6 +99,13 @@ struct RunFlags {
     quota: u64,
     #[arg(long, default_value = DEFAULT_CONTROL)]
     control: SocketAddr,
+    /// Voice commands from: none, alsa[:DEVICE], pulse[:SOURCE] or file:PATH (a recording
+    /// played in real time).
+    #[arg(long, default_value = "none")]
+    microphone: String,
+    /// Seconds between telemetry reports on the device channel to the server.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    telemetry_secs: u64,
     /// Read commands from stdin too, one per line.
     #[arg(long)]
     stdin: bool,
@@ -184,6 +192,13 @@ fn print_status(status: &serde_json::Value) {
         other => other.to_owned(),
     };
     println!("connectivity:  {connectivity}");
+    println!(
+        "last sync:     {}",
+        status
+            .pointer("/last_sync")
+            .and_then(|v| v.as_str())
+            .unwrap_or("never")
+    );
     println!(
         "upload queue:  {} user-requested, {} other, {} corrupt",
         text("/queue/pending_user_requested"),
@@ -296,6 +311,21 @@ async fn run_agent(flags: RunFlags) -> anyhow::Result<()> {
     println!("agent listening for commands on http://{control}");
     if flags.stdin {
         tokio::spawn(agent.clone().read_stdin());
+    }
+    // Telemetry to the server and commands from it, over a WebSocket kept open.
+    sightline_agent::telemetry::spawn(
+        agent.clone(),
+        sightline_agent::telemetry::TelemetryConfig {
+            interval: Duration::from_secs(flags.telemetry_secs),
+            ..Default::default()
+        },
+    );
+    let microphone = flags.microphone.parse::<MicrophoneSource>()?;
+    match microphone::listen(agent.clone(), &microphone, None) {
+        Ok(Some(_)) => println!("listening for voice commands ({microphone:?})"),
+        Ok(None) => {}
+        // The agent is still useful without a voice: say what is missing and go on.
+        Err(err) => eprintln!("{err}"),
     }
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {

@@ -2,6 +2,7 @@
 
 use super::check_text;
 use crate::auth::{Caller, tokens};
+use crate::channels::Presence;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Json;
@@ -38,6 +39,22 @@ pub struct Report {
     battery_level: Option<u8>,
     connectivity: Option<String>,
     last_sync_at: Option<DateTime<Utc>>,
+}
+
+/// A device with what its channel says: online, last seen, its last telemetry.
+#[derive(Serialize)]
+pub struct DeviceView {
+    #[serde(flatten)]
+    device: Device,
+    #[serde(flatten)]
+    presence: Presence,
+}
+
+fn view(state: &AppState, device: Device) -> DeviceView {
+    DeviceView {
+        presence: state.channels.presence(device.id),
+        device,
+    }
 }
 
 fn parse_id(id: &str) -> ApiResult<DeviceId> {
@@ -95,6 +112,7 @@ pub async fn list(
     caller: Caller,
 ) -> ApiResult<Json<serde_json::Value>> {
     let devices = state.backends.metadata.devices(caller.user_id).await?;
+    let devices: Vec<DeviceView> = devices.into_iter().map(|d| view(&state, d)).collect();
     Ok(Json(serde_json::json!({ "devices": devices })))
 }
 
@@ -102,13 +120,15 @@ pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Device>> {
+) -> ApiResult<Json<DeviceView>> {
     let device = state
         .backends
         .metadata
         .device(caller.user_id, parse_id(&id)?)
         .await?;
-    device.map(Json).ok_or(ApiError::NotFound)
+    device
+        .map(|d| Json(view(&state, d)))
+        .ok_or(ApiError::NotFound)
 }
 
 /// A device (or its owner) reports firmware, battery, connectivity and last sync.

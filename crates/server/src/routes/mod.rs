@@ -1,6 +1,7 @@
 //! HTTP routes, one file per resource, wired here.
 
 mod auth;
+mod channel;
 mod devices;
 mod events;
 mod files;
@@ -34,6 +35,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/auth/refresh", post(auth::refresh))
         .route("/api/v1/devices", post(devices::create).get(devices::list))
+        .route("/api/v1/devices/channel", get(channel::connect))
+        .route("/api/v1/devices/{id}/commands", post(channel::send_command))
         .route(
             "/api/v1/devices/{id}",
             get(devices::get)

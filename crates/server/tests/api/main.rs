@@ -1,6 +1,7 @@
 //! End-to-end API tests against a spawned server (random port, fresh data directory each).
 
 mod auth;
+mod channel;
 mod devices;
 mod helpers;
 mod media;

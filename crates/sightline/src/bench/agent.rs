@@ -1,5 +1,6 @@
 //! `sightline bench agent`: the glasses agent against an embedded server on loopback.
 //! - text command → stored photo latency (p50/p99);
+//! - spoken command end → command latency, against waiting for the whole end-of-speech silence;
 //! - the upload queue draining what was captured offline, against plain sequential tus
 //!   uploads of the same files in the same run;
 //! - battery life per power mode from the power model, against the goals.
@@ -37,6 +38,9 @@ pub struct AgentBench {
     pub width: u32,
     #[arg(long, default_value_t = 720)]
     pub height: u32,
+    /// Rounds of spoken commands (six phrases each) for the voice latency.
+    #[arg(long, default_value_t = 5)]
+    pub spoken_rounds: usize,
     /// Scratch directory (on the disk to measure).
     #[arg(long, default_value = "/var/tmp")]
     pub dir: PathBuf,
@@ -115,7 +119,9 @@ pub async fn run(options: AgentBench) -> anyhow::Result<()> {
     agent.shutdown().await;
     server.shutdown();
 
+    let spoken = super::voice::run(options.spoken_rounds)?;
     print_latency(&latencies);
+    super::voice::print(&spoken);
     print_drain(&options, &queue, &plain);
     print_battery();
     Ok(())

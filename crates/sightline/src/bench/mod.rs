@@ -4,5 +4,6 @@ pub mod agent;
 mod ingest;
 pub mod memory;
 mod memory_cache;
+mod voice;
 
 pub use ingest::{IngestBench, Row, ingest, print_table};

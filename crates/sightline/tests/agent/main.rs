@@ -1,10 +1,13 @@
 //! The glasses agent against a real server on loopback, through a proxy that takes the
 //! network away: every capture must arrive exactly once, whatever happens on the way.
 
+mod channel;
 mod kill;
 mod power;
 mod proxy;
 mod scenarios;
+mod sync;
+mod voice;
 
 use proxy::{Mode, Proxy};
 use serde_json::{Value, json};

@@ -1,0 +1,87 @@
+//! The device follows the server's change log: what the owner deletes in the app — outright or
+//! by a synced `delete` edit from the phone — leaves the glasses and is never uploaded again.
+
+use crate::proxy::Mode;
+use crate::{World, command, drained};
+use serde_json::{Value, json};
+use sightline_core::sync::{Hlc, NodeId};
+use std::time::Duration;
+
+async fn phone(world: &World) -> String {
+    let device: Value = world
+        .http
+        .post(format!("{}/api/v1/devices", world.server.url()))
+        .bearer_auth(&world.user_token)
+        .json(&json!({"type": "phone_app", "name": "phone"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    device["device_id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletions_in_the_app_leave_the_device() {
+    let world = World::start(Mode::Up).await;
+    let dir = tempfile::tempdir().unwrap();
+    let agent = world.start_agent(dir.path()).await;
+    let kept = command(&agent, "take a picture").await.media_id.unwrap();
+    let deleted = command(&agent, "take a picture").await.media_id.unwrap();
+    let soft_deleted = command(&agent, "take a picture").await.media_id.unwrap();
+    drained(&agent, Duration::from_secs(30)).await;
+    let file = |id| dir.path().join("media").join(format!("{id}.jpg"));
+    assert!(file(deleted).exists() && file(soft_deleted).exists());
+
+    // A first catch-up removes nothing and remembers where it got to.
+    let first = agent.sync_now().await.unwrap();
+    assert!(first.removed.is_empty());
+    assert!(first.changes >= 3, "{first:?}");
+    assert!(agent.status().await.unwrap().last_sync.is_some());
+
+    let response = world
+        .http
+        .delete(format!("{}/api/v1/media/{deleted}", world.server.url()))
+        .bearer_auth(&world.user_token)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let phone = phone(&world).await;
+    let now = chrono::Utc::now().timestamp_millis() as u64;
+    let stamp = Hlc::new(now, 0, NodeId::parse(&phone).unwrap()).unwrap();
+    let response = world
+        .http
+        .post(format!("{}/api/v1/sync/edits", world.server.url()))
+        .bearer_auth(&world.user_token)
+        .json(&json!({"device_id": phone, "edits": [
+            {"media_id": soft_deleted, "edit": {"stamp": stamp, "op": "delete"}}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap()
+    );
+
+    let second = agent.sync_now().await.unwrap();
+    let mut removed = second.removed.clone();
+    removed.sort();
+    let mut expected = vec![deleted, soft_deleted];
+    expected.sort();
+    assert_eq!(removed, expected, "{second:?}");
+    assert!(!file(deleted).exists() && !file(soft_deleted).exists());
+    assert!(file(kept).exists());
+
+    // Resumed from its token: nothing new, nothing removed twice.
+    let third = agent.sync_now().await.unwrap();
+    assert!(third.removed.is_empty(), "{third:?}");
+    let status = agent.status().await.unwrap();
+    assert_eq!(
+        status.queue.pending_user_requested + status.queue.pending_other,
+        0
+    );
+}
