@@ -330,9 +330,24 @@ impl Agent {
 
     /// Reads, carries out and logs one command from `source` ("text", "stdin", "voice").
     pub async fn handle_text(&self, text: &str, source: &str) -> CommandOutcome {
+        self.handle(command::parse(text), text, source).await
+    }
+
+    /// Carries out and logs a command that arrived already structured (from the server).
+    pub async fn handle_command(&self, command: Command, source: &str) -> CommandOutcome {
+        let text = serde_json::to_string(&command).unwrap_or_default();
+        self.handle(Ok(command), &text, source).await
+    }
+
+    async fn handle(
+        &self,
+        parsed: Result<Command, command::CommandError>,
+        text: &str,
+        source: &str,
+    ) -> CommandOutcome {
         let received = Instant::now();
         let received_at = Utc::now();
-        let mut outcome = match command::parse(text) {
+        let mut outcome = match parsed {
             Ok(command) => self.execute(command).await,
             Err(err) => CommandOutcome {
                 ok: false,

@@ -335,7 +335,7 @@ fn on_text(
             message,
             media_id,
             ..
-        } = agent.execute(command).await;
+        } = agent.handle_command(command, "server").await;
         let result = CommandResult {
             kind: "command_result",
             id,

@@ -13,11 +13,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sightline_core::MediaId;
 use sightline_core::blob_key;
 use sightline_core::event::{MediaEvent, NewEvent, Topic};
 use sightline_core::geo::GeoPoint;
 use sightline_core::media::{MediaFacts, MediaKind, MediaStatus};
+use sightline_core::{MediaId, UserId};
 use sightline_store::model::{Media, MediaCursor, MediaQuery};
 
 #[derive(Deserialize)]
@@ -335,18 +335,32 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id = parse_id(&id)?;
-    let event = NewEvent::media(
-        Topic::MediaDeleted,
-        &MediaEvent::new(caller.user_id, id, request_id.0),
-    );
-    let media = state
+    if delete_item(&state, caller.user_id, id, request_id.0).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+/// Removes an item's row (with a `media.deleted` event) and every blob; false if it was not
+/// there.
+pub async fn delete_item(
+    state: &AppState,
+    user: UserId,
+    id: MediaId,
+    request_id: String,
+) -> ApiResult<bool> {
+    let event = NewEvent::media(Topic::MediaDeleted, &MediaEvent::new(user, id, request_id));
+    let Some(media) = state
         .backends
         .metadata
-        .delete_media(caller.user_id, id, &[event])
+        .delete_media(user, id, &[event])
         .await?
-        .ok_or(ApiError::NotFound)?;
-    remove_blobs(&state, &media).await?;
-    Ok(StatusCode::NO_CONTENT)
+    else {
+        return Ok(false);
+    };
+    remove_blobs(state, &media).await?;
+    Ok(true)
 }
 
 pub async fn remove_blobs(state: &AppState, media: &Media) -> ApiResult<()> {

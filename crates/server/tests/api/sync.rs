@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use sightline_client::UploadMeta;
 use sightline_core::sync::{Change, Clock, Edit, Hlc, MediaEdits, NodeId, Tag, Title};
 use sightline_core::{MediaId, PersonId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 async fn idle_app() -> TestApp {
     spawn_app_with(|c| c.workers.concurrency = 0).await
@@ -528,6 +528,8 @@ struct Replica {
     state: HashMap<String, MediaEdits>,
     queue: Vec<Value>,
     since: String,
+    /// Items whose tombstone this device pulled: deleted for good, dropped from `state`.
+    gone: HashSet<String>,
     /// Edits made, for the test to check it did something.
     made: usize,
 }
@@ -544,15 +546,21 @@ impl Replica {
             state: HashMap::new(),
             queue: Vec::new(),
             since: String::new(),
+            gone: HashSet::new(),
             made: 0,
         }
     }
 
     fn edit(&mut self, rng: &mut StdRng, media: &str, people: &[PersonId]) {
+        if self.gone.contains(media) {
+            return;
+        }
         let local = self.state.entry(media.to_string()).or_default();
         let tag = Tag::parse(TAGS[rng.gen_range(0..TAGS.len())]).unwrap();
         let person = people[rng.gen_range(0..people.len())];
-        let change = match rng.gen_range(0..13) {
+        // Deleting is final, so it is rare: most items live to have their fields compared.
+        let roll = rng.gen_range(0..60);
+        let change = match if roll == 59 { 12 } else { roll % 12 } {
             0..=2 => Change::SetTitle {
                 title: TITLES[rng.gen_range(0..TITLES.len())].map(|t| Title::parse(t).unwrap()),
             },
@@ -602,7 +610,11 @@ impl Replica {
                 .await;
             assert_eq!(status, StatusCode::OK, "{page}");
             for change in page["changes"].as_array().unwrap() {
-                if let Some(edits) = change["sync"].get("edits") {
+                if change["op"] == "delete" {
+                    let media = change["media_id"].as_str().unwrap().to_string();
+                    self.state.remove(&media);
+                    self.gone.insert(media);
+                } else if let Some(edits) = change["sync"].get("edits") {
                     let theirs: MediaEdits = serde_json::from_value(edits.clone()).unwrap();
                     let media = change["media_id"].as_str().unwrap().to_string();
                     self.state.entry(media).or_default().merge(&theirs);
@@ -630,7 +642,7 @@ async fn two_offline_devices_converge_with_the_server() {
     let (glasses, glasses_token) = app.create_device(&user.token, "smart_glass").await;
     let (phone, phone_token) = app.create_device(&user.token, "phone_app").await;
     let people: Vec<PersonId> = (0..3).map(|_| PersonId::new_random()).collect();
-    let (mut made, mut conflicted) = (0, 0);
+    let (mut made, mut conflicted, mut deleted, mut kept) = (0, 0, 0, 0);
     for seed_value in 0..24u64 {
         let mut rng = StdRng::seed_from_u64(seed_value);
         let media = seed(&app, &user.token, 2).await;
@@ -681,6 +693,19 @@ async fn two_offline_devices_converge_with_the_server() {
             .filter(|m| a.state.get(*m).is_some_and(|s| !s.conflicts().is_empty()))
             .count();
         for item in &media {
+            if a.gone.contains(item) || b.gone.contains(item) {
+                // A merged delete removed the item: both devices pulled its tombstone.
+                assert!(
+                    a.gone.contains(item) && b.gone.contains(item),
+                    "seed {seed_value}"
+                );
+                assert_eq!(merged[item], Value::Null, "seed {seed_value}");
+                let (status, _) = app.get_json(&user.token, &format!("/media/{item}")).await;
+                assert_eq!(status, StatusCode::NOT_FOUND, "seed {seed_value}");
+                deleted += 1;
+                continue;
+            }
+            kept += 1;
             assert_eq!(
                 merged[item],
                 serde_json::to_value(a.visible(item)).unwrap(),
@@ -703,4 +728,8 @@ async fn two_offline_devices_converge_with_the_server() {
     }
     assert!(made > 100, "only {made} edits were made");
     assert!(conflicted > 0, "no seed produced a conflict");
+    assert!(
+        deleted > 0 && kept > deleted,
+        "{deleted} deleted, {kept} kept"
+    );
 }

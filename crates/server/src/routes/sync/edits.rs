@@ -3,6 +3,8 @@
 use super::required_device;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::routes::RequestId;
+use crate::routes::media::delete_item;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -76,6 +78,7 @@ pub struct Response {
 pub async fn edits(
     State(state): State<AppState>,
     caller: Caller,
+    request_id: RequestId,
     body: Result<Json<Body>, JsonRejection>,
 ) -> ApiResult<Json<Response>> {
     let Json(body) = body?;
@@ -110,6 +113,13 @@ pub async fn edits(
         .sync
         .apply_edits(caller.user_id, &edits)
         .await?;
+    // A merged `delete` is final (nothing undeletes): the item goes as with DELETE /media/{id},
+    // files included, and the change log hands every device its tombstone.
+    for (id, merged) in &applied.states {
+        if merged.visible().deleted {
+            delete_item(&state, caller.user_id, *id, request_id.0.clone()).await?;
+        }
+    }
     let results = edits
         .iter()
         .zip(&applied.outcomes)
