@@ -12,6 +12,7 @@ use sightline_core::power::{
 };
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -101,7 +102,7 @@ struct Inner {
     source: BatterySource,
     model: PowerModel,
     native: (u32, u32, u32),
-    max_bitrate_kbps: u32,
+    max_bitrate_kbps: AtomicU32,
     policy: Mutex<PowerPolicy>,
     simulated: Mutex<Option<(SimulatedBattery, Instant)>>,
     state: watch::Sender<PowerState>,
@@ -126,7 +127,7 @@ impl PowerManager {
             source,
             model,
             native,
-            max_bitrate_kbps,
+            max_bitrate_kbps: AtomicU32::new(max_bitrate_kbps),
             policy: Mutex::new(PowerPolicy::new(PowerMode::HighPerformance)),
             simulated: Mutex::new(simulated),
             state: watch::channel(PowerState {
@@ -185,6 +186,12 @@ impl PowerManager {
         self.refresh_with(false);
     }
 
+    /// The bitrate at full power (the owner's setting); lower modes scale down from it.
+    pub fn set_max_bitrate_kbps(&self, kbps: u32) {
+        self.inner.max_bitrate_kbps.store(kbps, Ordering::Relaxed);
+        self.refresh();
+    }
+
     fn refresh_with(&self, simulated_charging: bool) {
         let inner = &self.inner;
         let mode_now = self.state().mode;
@@ -233,9 +240,10 @@ impl PowerManager {
         let inner = &self.inner;
         let (width, height, fps) = inner.native;
         let mut encoding = encoding_for(mode, width, height, fps);
+        let max_bitrate_kbps = inner.max_bitrate_kbps.load(Ordering::Relaxed);
         encoding.bitrate_kbps = match mode {
-            PowerMode::HighPerformance => inner.max_bitrate_kbps,
-            _ => encoding.bitrate_kbps.min(inner.max_bitrate_kbps),
+            PowerMode::HighPerformance => max_bitrate_kbps,
+            _ => encoding.bitrate_kbps.min(max_bitrate_kbps),
         };
         let left = |profile: UsageProfile| {
             battery.map(|b| {

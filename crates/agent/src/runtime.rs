@@ -18,6 +18,7 @@ use sightline_core::MediaId;
 use sightline_core::backoff::RetryPolicy;
 use sightline_core::command::{self, Command};
 use sightline_core::power::PowerModel;
+use sightline_core::settings::AgentSettings;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -304,6 +305,19 @@ impl Agent {
     /// Announcements as they happen (what a speaker would say).
     pub fn announcements(&self) -> broadcast::Receiver<String> {
         self.inner.announce.subscribe()
+    }
+
+    /// Applies the owner's settings; an absent field goes back to the agent's configuration.
+    pub fn apply_settings(&self, settings: &AgentSettings) {
+        let inner = &self.inner;
+        inner
+            .storage
+            .set_quota(settings.quota_bytes.unwrap_or(inner.config.quota_bytes));
+        inner.power.set_max_bitrate_kbps(
+            settings
+                .video_kbps
+                .unwrap_or(inner.config.video.bitrate_kbps),
+        );
     }
 
     /// Catches up with the server's change log now (deletions made in the app leave the device).

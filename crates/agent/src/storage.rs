@@ -3,6 +3,8 @@
 
 use crate::store::{AgentStore, CaptureState, StoreError, Usage};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub const DEFAULT_QUOTA_BYTES: u64 = 32 * 1024 * 1024 * 1024;
 /// Left free on the filesystem whatever the quota says: the OS and the database need it.
@@ -50,7 +52,8 @@ pub fn human_bytes(bytes: u64) -> String {
 pub struct Storage {
     store: AgentStore,
     media_dir: PathBuf,
-    quota: u64,
+    /// Shared by every clone: the owner may change it while the agent runs.
+    quota: Arc<AtomicU64>,
 }
 
 /// What making room did.
@@ -65,7 +68,7 @@ impl Storage {
         Self {
             store,
             media_dir,
-            quota,
+            quota: Arc::new(AtomicU64::new(quota)),
         }
     }
 
@@ -74,7 +77,11 @@ impl Storage {
     }
 
     pub fn quota(&self) -> u64 {
-        self.quota
+        self.quota.load(Ordering::Relaxed)
+    }
+
+    pub fn set_quota(&self, quota: u64) {
+        self.quota.store(quota, Ordering::Relaxed);
     }
 
     pub async fn usage(&self) -> Result<Usage, StorageError> {
@@ -88,14 +95,14 @@ impl Storage {
         loop {
             let usage = self.store.usage().await?;
             let used = usage.unsynced_bytes + usage.synced_bytes;
-            if used + needed <= self.quota {
+            if used + needed <= self.quota() {
                 break;
             }
-            if usage.unsynced_bytes + needed > self.quota || usage.synced_count == 0 {
+            if usage.unsynced_bytes + needed > self.quota() || usage.synced_count == 0 {
                 return Err(StorageError::FullOfUnsynced {
                     unsynced_bytes: usage.unsynced_bytes,
                     unsynced_count: usage.unsynced_count,
-                    quota: self.quota,
+                    quota: self.quota(),
                 });
             }
             for capture in self.store.evictable(16).await? {
@@ -108,7 +115,7 @@ impl Storage {
                 self.store.mark_evicted(capture.media_id).await?;
                 evicted.count += 1;
                 evicted.bytes += capture.bytes;
-                if used - evicted.bytes + needed <= self.quota {
+                if used - evicted.bytes + needed <= self.quota() {
                     break;
                 }
             }

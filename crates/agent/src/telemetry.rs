@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use sightline_core::MediaId;
 use sightline_core::backoff::RetryPolicy;
 use sightline_core::command::Command;
+use sightline_core::settings::AgentSettings;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -168,11 +169,23 @@ enum FromServer {
         id: String,
         command: serde_json::Value,
     },
+    /// The owner's settings, whole.
+    Settings {
+        version: u64,
+        settings: AgentSettings,
+    },
     Error {
         message: String,
     },
     #[serde(other)]
     Other,
+}
+
+#[derive(Serialize)]
+struct SettingsApplied {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    version: u64,
 }
 
 #[derive(Serialize)]
@@ -246,11 +259,25 @@ async fn session(agent: &Agent, config: &TelemetryConfig, url: &str) -> Result<(
             frame = stream.next() => {
                 last_heard = Instant::now();
                 match frame {
-                    Some(Ok(Message::Text(text))) => {
-                        if let Some(reply) = on_text(agent, &text, &results) {
-                            send(&mut sink, &reply).await?;
+                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<FromServer>(&text) {
+                        Ok(FromServer::Settings { version, settings }) => {
+                            agent.apply_settings(&settings);
+                            let every = settings
+                                .telemetry_secs
+                                .map_or(config.interval, |s| Duration::from_secs(s.into()));
+                            // Its first tick is now: the owner sees the new state at once.
+                            beat = tokio::time::interval(every);
+                            tracing::info!(version, ?settings, "settings from the owner applied");
+                            let applied = SettingsApplied { kind: "settings_applied", version };
+                            send(&mut sink, &applied).await?;
                         }
-                    }
+                        Ok(frame) => {
+                            if let Some(reply) = on_frame(agent, frame, &results) {
+                                send(&mut sink, &reply).await?;
+                            }
+                        }
+                        Err(err) => tracing::warn!(error = %err, "unreadable frame from the server"),
+                    },
                     // The pong is queued by the library; flushing sends it.
                     Some(Ok(Message::Ping(_))) => sink.flush().await?,
                     Some(Ok(Message::Close(_))) | None => return Ok(()),
@@ -294,25 +321,18 @@ where
 
 /// Starts a command the server sent (its result is sent when done); answers at once only
 /// for what cannot be carried out.
-fn on_text(
+fn on_frame(
     agent: &Agent,
-    text: &str,
+    frame: FromServer,
     results: &mpsc::Sender<CommandResult>,
 ) -> Option<CommandResult> {
-    let frame = match serde_json::from_str::<FromServer>(text) {
-        Ok(frame) => frame,
-        Err(err) => {
-            tracing::warn!(error = %err, "unreadable frame from the server");
-            return None;
-        }
-    };
     let (id, command) = match frame {
         FromServer::Command { id, command } => (id, command),
         FromServer::Error { message } => {
             tracing::warn!(%message, "the server refused a frame");
             return None;
         }
-        FromServer::Other => return None,
+        FromServer::Settings { .. } | FromServer::Other => return None,
     };
     let command = match serde_json::from_value::<Command>(command) {
         Ok(command) => command,
@@ -369,7 +389,7 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(command, FromServer::Command { .. }));
-        let newer: FromServer = serde_json::from_str(r#"{"type":"settings","x":1}"#).unwrap();
+        let newer: FromServer = serde_json::from_str(r#"{"type":"start_stream","x":1}"#).unwrap();
         assert!(matches!(newer, FromServer::Other));
     }
 }

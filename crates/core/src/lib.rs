@@ -11,6 +11,7 @@ pub mod memory;
 pub mod power;
 pub mod query;
 pub mod range;
+pub mod settings;
 pub mod sync;
 pub mod tus;
 

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sightline_core::DeviceId;
 use sightline_core::command::Command;
+use sightline_core::settings::AgentSettings;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,8 +22,18 @@ const OUTBOX: usize = 32;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToDevice {
-    Command { id: Uuid, command: Command },
-    Error { message: String },
+    Command {
+        id: Uuid,
+        command: Command,
+    },
+    /// The owner's settings, whole; sent on connect and whenever they change.
+    Settings {
+        version: u64,
+        settings: AgentSettings,
+    },
+    Error {
+        message: String,
+    },
 }
 
 /// What a device answers about one command.
@@ -53,6 +64,8 @@ pub struct Presence {
     pub online: bool,
     pub last_seen_at: Option<DateTime<Utc>>,
     pub telemetry: Option<Telemetry>,
+    /// The settings version the device said it applied (since it last connected here).
+    pub settings_applied: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -74,6 +87,7 @@ struct Entry {
     connection: Option<Connection>,
     last_seen_at: Option<DateTime<Utc>>,
     telemetry: Option<Telemetry>,
+    settings_applied: Option<u64>,
 }
 
 #[derive(Default)]
@@ -154,8 +168,25 @@ impl DeviceChannels {
                 online: entry.connection.is_some(),
                 last_seen_at: entry.last_seen_at,
                 telemetry: entry.telemetry.clone(),
+                settings_applied: entry.settings_applied,
             })
             .unwrap_or_default()
+    }
+
+    /// Queues a frame for the device without waiting for anything back; false when it is not
+    /// connected or its outbox is full (it gets the current settings again when it reconnects).
+    pub fn push(&self, device: DeviceId, frame: ToDevice) -> bool {
+        self.lock_devices()
+            .get(&device)
+            .and_then(|entry| entry.connection.as_ref())
+            .is_some_and(|c| c.outbox.try_send(frame).is_ok())
+    }
+
+    pub fn settings_applied(&self, device: DeviceId, version: u64) {
+        let mut devices = self.lock_devices();
+        let entry = devices.entry(device).or_default();
+        entry.last_seen_at = Some(Utc::now());
+        entry.settings_applied = Some(version);
     }
 
     /// Sends `command` to the device and waits up to `timeout` for its result.

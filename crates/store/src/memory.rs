@@ -190,6 +190,25 @@ impl MetadataStore for MemoryStore {
         Ok(Some(device.clone()))
     }
 
+    async fn set_device_settings(
+        &self,
+        user: UserId,
+        id: DeviceId,
+        settings: &AgentSettings,
+    ) -> Result<Option<Device>> {
+        let mut state = self.lock()?;
+        let Some((device, _)) = state
+            .devices
+            .get_mut(&id)
+            .filter(|(d, _)| d.user_id == user)
+        else {
+            return Ok(None);
+        };
+        device.settings = settings.clone();
+        device.settings_version += 1;
+        Ok(Some(device.clone()))
+    }
+
     async fn delete_device(&self, user: UserId, id: DeviceId) -> Result<bool> {
         let mut state = self.lock()?;
         let owned = state

@@ -37,6 +37,13 @@ pub trait MetadataStore: Send + Sync + 'static {
         id: DeviceId,
         report: &DeviceReport,
     ) -> Result<Option<Device>>;
+    /// Replaces what the owner set for the device and bumps its settings version.
+    async fn set_device_settings(
+        &self,
+        user: UserId,
+        id: DeviceId,
+        settings: &AgentSettings,
+    ) -> Result<Option<Device>>;
     /// Deleting a device revokes its token. Returns whether it existed.
     async fn delete_device(&self, user: UserId, id: DeviceId) -> Result<bool>;
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>>;

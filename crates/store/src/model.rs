@@ -6,6 +6,8 @@ use sightline_core::geo::GeoPoint;
 use sightline_core::media::{Connectivity, DeviceType, MediaFacts, MediaKind, MediaStatus};
 use sightline_core::{DeviceId, MediaId, UploadId, UserId};
 
+pub use sightline_core::settings::AgentSettings;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
     pub id: UserId,
@@ -26,6 +28,10 @@ pub struct Device {
     pub battery_level: Option<u8>,
     pub connectivity: Option<Connectivity>,
     pub last_sync_at: Option<DateTime<Utc>>,
+    /// What the owner set for it; pushed down its channel.
+    pub settings: AgentSettings,
+    /// Goes up with every change of `settings`.
+    pub settings_version: u64,
     pub created_at: DateTime<Utc>,
 }
 

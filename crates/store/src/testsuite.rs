@@ -109,6 +109,8 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
         battery_level: None,
         connectivity: None,
         last_sync_at: None,
+        settings: Default::default(),
+        settings_version: 0,
         created_at: Utc::now(),
     };
     let token = format!("tok-{}", device.id);
@@ -135,6 +137,33 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
         store.device_by_token(&token).await.unwrap().map(|d| d.id),
         Some(device.id)
     );
+    // Settings belong to the owner; each change bumps the version.
+    let settings = AgentSettings {
+        video_kbps: Some(1500),
+        ..Default::default()
+    };
+    assert!(
+        store
+            .set_device_settings(bob.id, device.id, &settings)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let set = store
+        .set_device_settings(alice.id, device.id, &settings)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((set.settings.clone(), set.settings_version), (settings, 1));
+    let cleared = store
+        .set_device_settings(alice.id, device.id, &AgentSettings::default())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cleared.settings_version, 2);
+    let read = store.device(alice.id, device.id).await.unwrap().unwrap();
+    assert_eq!(read.settings, AgentSettings::default());
+    assert_eq!(read.battery_level, Some(42));
     assert!(!store.delete_device(bob.id, device.id).await.unwrap());
     assert!(store.delete_device(alice.id, device.id).await.unwrap());
     assert!(store.device_by_token(&token).await.unwrap().is_none());

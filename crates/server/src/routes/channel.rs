@@ -45,6 +45,7 @@ const CLOSE_RESTART: u16 = 1012;
 enum FromDevice {
     Telemetry(TelemetryFrame),
     CommandResult(CommandResult),
+    SettingsApplied { version: u64 },
 }
 
 /// Every field is optional: an absent one leaves what the server knows unchanged. Unknown
@@ -79,6 +80,23 @@ async fn serve(state: AppState, user: UserId, device: DeviceId, socket: WebSocke
     let Registration { serial, mut outbox } = state.channels.connect(device);
     tracing::info!(%device, serial, "device connected");
     let (mut sink, mut stream) = socket.split();
+    // The owner's settings first, so the device runs with them from the start.
+    match state.backends.metadata.device(user, device).await {
+        Ok(Some(row)) if row.settings_version > 0 => {
+            let frame = ToDevice::Settings {
+                version: row.settings_version,
+                settings: row.settings,
+            };
+            if let Ok(text) = serde_json::to_string(&frame)
+                && sink.send(Message::Text(text.into())).await.is_err()
+            {
+                state.channels.disconnect(device, serial);
+                return;
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(%device, error = %e, "device settings not read"),
+    }
     let mut last_report: Option<DeviceReport> = None;
     let mut last_heard = Instant::now();
     let mut ping = tokio::time::interval(PING_EVERY);
@@ -191,6 +209,10 @@ async fn handle(
                 }
             }
             state.channels.seen(device, Some(telemetry));
+            Ok(None)
+        }
+        FromDevice::SettingsApplied { version } => {
+            state.channels.settings_applied(device, version);
             Ok(None)
         }
         FromDevice::CommandResult(mut result) => {

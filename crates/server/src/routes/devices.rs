@@ -89,6 +89,8 @@ pub async fn create(
         battery_level: None,
         connectivity: None,
         last_sync_at: None,
+        settings: Default::default(),
+        settings_version: 0,
         created_at: Utc::now(),
     };
     let token = tokens::random_token(tokens::DEVICE_PREFIX);

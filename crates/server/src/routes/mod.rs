@@ -2,6 +2,7 @@
 
 mod auth;
 mod channel;
+mod device_settings;
 mod devices;
 mod events;
 mod files;
@@ -37,6 +38,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/devices", post(devices::create).get(devices::list))
         .route("/api/v1/devices/channel", get(channel::connect))
         .route("/api/v1/devices/{id}/commands", post(channel::send_command))
+        .route(
+            "/api/v1/devices/{id}/settings",
+            get(device_settings::get).put(device_settings::put),
+        )
         .route(
             "/api/v1/devices/{id}",
             get(devices::get)

@@ -229,3 +229,87 @@ async fn the_agent_reconnects_when_the_server_restarts() {
     channel.abort();
     restarted.shutdown();
 }
+
+async fn put_settings(world: &World, token: &str, id: &str, body: Value) -> (u16, Value) {
+    let response = world
+        .http
+        .put(format!(
+            "{}/api/v1/devices/{id}/settings",
+            world.server.url()
+        ))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+async fn settings_until(world: &World, check: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let body: Value = world
+            .http
+            .get(format!(
+                "{}/api/v1/devices/{}/settings",
+                world.server.url(),
+                world.device_id
+            ))
+            .bearer_auth(&world.user_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if check(&body) {
+            return body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "settings never got there: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owners_settings_reach_the_agent_now_or_when_it_connects() {
+    let world = World::start(Mode::Up).await;
+    let (user, id) = (world.user_token.clone(), world.device_id.clone());
+
+    // Bad settings, someone else's device and the device itself are refused.
+    for bad in [json!({"quota": 1}), json!({"video_kbps": 5}), json!([1])] {
+        let (status, body) = put_settings(&world, &user, &id, bad).await;
+        assert_eq!(status, 400, "{body}");
+    }
+    let (status, _) = put_settings(&world, &world.device_token, &id, json!({})).await;
+    assert_eq!(status, 403);
+    let (status, _) =
+        put_settings(&world, &user, &uuid::Uuid::new_v4().to_string(), json!({})).await;
+    assert_eq!(status, 404);
+
+    // Set while the agent is away: applied when it connects.
+    let (status, body) = put_settings(&world, &user, &id, json!({"quota_bytes": 1u64 << 28})).await;
+    assert_eq!((status, body["version"].clone()), (200, json!(1)), "{body}");
+    assert_eq!(body["online"], false);
+    let dir = tempfile::tempdir().unwrap();
+    let agent = world.start_agent(dir.path()).await;
+    let channel = telemetry::spawn(agent.clone(), fast_channel());
+    settings_until(&world, |s| s["applied_version"] == 1).await;
+    assert_eq!(agent.status().await.unwrap().storage.quota_bytes, 1 << 28);
+
+    // Set while it is connected: applied at once; what is left out goes back to its own.
+    let (status, body) = put_settings(&world, &user, &id, json!({"video_kbps": 800})).await;
+    assert_eq!((status, body["version"].clone()), (200, json!(2)), "{body}");
+    settings_until(&world, |s| s["applied_version"] == 2).await;
+    let status = agent.status().await.unwrap();
+    assert_eq!(status.power.encoding.bitrate_kbps, 800);
+    assert_eq!(
+        status.storage.quota_bytes,
+        1 << 30,
+        "back to the agent's own quota"
+    );
+    channel.abort();
+}

@@ -153,6 +153,26 @@ impl MetadataStore for SqliteStore {
         row.as_ref().map(rows::device).transpose()
     }
 
+    async fn set_device_settings(
+        &self,
+        user: UserId,
+        id: DeviceId,
+        settings: &AgentSettings,
+    ) -> Result<Option<Device>> {
+        let json = serde_json::to_string(settings)
+            .map_err(|e| StoreError::Corrupt(format!("device settings: {e}")))?;
+        let row = sqlx::query(
+            "UPDATE devices SET settings = ?, settings_version = settings_version + 1 \
+             WHERE user_id = ? AND id = ? RETURNING *",
+        )
+        .bind(json)
+        .bind(user.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(rows::device).transpose()
+    }
+
     async fn delete_device(&self, user: UserId, id: DeviceId) -> Result<bool> {
         let done = sqlx::query("DELETE FROM devices WHERE user_id = ? AND id = ?")
             .bind(user.to_string())

@@ -50,6 +50,9 @@ pub(super) fn device(row: &SqliteRow) -> Result<Device> {
             .try_get::<Option<i64>, _>("last_sync_at")?
             .map(time)
             .transpose()?,
+        settings: serde_json::from_str(&row.try_get::<String, _>("settings")?)
+            .map_err(|e| StoreError::Corrupt(format!("device settings: {e}")))?,
+        settings_version: row.try_get::<i64, _>("settings_version")?.max(0) as u64,
         created_at: time(row.try_get("created_at")?)?,
     })
 }

@@ -20,6 +20,8 @@ fn device(user: UserId) -> Device {
         battery_level: None,
         connectivity: None,
         last_sync_at: None,
+        settings: Default::default(),
+        settings_version: 0,
         created_at: Utc::now(),
     }
 }
