@@ -61,10 +61,17 @@ pub enum ChannelError {
 /// The channel's URL for a server root such as `http://127.0.0.1:8080`.
 pub fn channel_url(server: &str) -> Result<String, ChannelError> {
     let root = server.trim().trim_end_matches('/');
-    match root.strip_prefix("http://") {
-        Some(rest) if !rest.is_empty() => Ok(format!("ws://{rest}/api/v1/devices/channel")),
-        _ => Err(ChannelError::Url(server.to_owned())),
+    let (scheme, rest) = if let Some(rest) = root.strip_prefix("https://") {
+        ("wss", rest)
+    } else if let Some(rest) = root.strip_prefix("http://") {
+        ("ws", rest)
+    } else {
+        return Err(ChannelError::Url(server.to_owned()));
+    };
+    if rest.is_empty() {
+        return Err(ChannelError::Url(server.to_owned()));
     }
+    Ok(format!("{scheme}://{rest}/api/v1/devices/channel"))
 }
 
 /// One telemetry frame, as the server's channel reads it.
@@ -378,8 +385,37 @@ mod tests {
             channel_url("http://127.0.0.1:8080/").unwrap(),
             "ws://127.0.0.1:8080/api/v1/devices/channel"
         );
-        assert!(channel_url("https://example.com").is_err());
+        assert_eq!(
+            channel_url("https://photos.example.com").unwrap(),
+            "wss://photos.example.com/api/v1/devices/channel"
+        );
+        assert!(channel_url("ftp://example.com").is_err());
         assert!(channel_url("http://").is_err());
+    }
+
+    /// A `wss://` server is reached through TLS (here a listener that is not TLS, so the
+    /// handshake must fail with an error rather than go unencrypted or panic).
+    #[tokio::test]
+    async fn wss_speaks_tls() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            if let Ok((mut socket, _)) = listener.accept().await {
+                let _ = socket.write_all(b"HTTP/1.1 400 not tls\r\n\r\n").await;
+            }
+        });
+        let url = channel_url(&format!("https://localhost:{port}")).unwrap();
+        let outcome = tokio_tungstenite::connect_async(url).await;
+        let err = outcome.err().expect("not a TLS server");
+        assert!(
+            matches!(
+                err,
+                tokio_tungstenite::tungstenite::Error::Tls(_)
+                    | tokio_tungstenite::tungstenite::Error::Io(_)
+            ),
+            "{err}"
+        );
     }
 
     #[test]
