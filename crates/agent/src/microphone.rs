@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command as Process, Stdio};
 use std::str::FromStr;
 
-use sightline_voice::{HeardUtterance, Listener, VoiceError};
+use sightline_voice::{FFMPEG_PCM_OUTPUT, HeardUtterance, Listener, VoiceError};
 use tokio::sync::mpsc;
 
 use crate::runtime::{Agent, CommandOutcome};
@@ -98,17 +98,7 @@ pub fn listen(
     let mut ffmpeg = Process::new("ffmpeg")
         .args(["-nostdin", "-hide_banner", "-loglevel", "error"])
         .args(&input)
-        .args([
-            "-f",
-            "s16le",
-            "-acodec",
-            "pcm_s16le",
-            "-ac",
-            "1",
-            "-ar",
-            "16000",
-            "-",
-        ])
+        .args(FFMPEG_PCM_OUTPUT)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

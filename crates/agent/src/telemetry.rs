@@ -407,7 +407,9 @@ mod tests {
         });
         let url = channel_url(&format!("https://localhost:{port}")).unwrap();
         let outcome = tokio_tungstenite::connect_async(url).await;
-        let err = outcome.err().expect("not a TLS server");
+        let Err(err) = outcome else {
+            panic!("a plain listener passed for a TLS server")
+        };
         assert!(
             matches!(
                 err,

@@ -21,7 +21,7 @@ pub use model::{
     SILERO_VAD_FILE, SILERO_VAD_SHA256, SPHINX_EN_US_DIR, models_dir, models_dir_from,
     read_verified,
 };
-pub use pcm::{f32_to_i16, pcm_from_file, pcm_from_s16le};
+pub use pcm::{FFMPEG_PCM_OUTPUT, f32_to_i16, pcm_from_file, pcm_from_s16le};
 pub use recognizer::{COMMANDS_GRAMMAR, DEFAULT_REJECT_MARGIN, Heard, Recognizer};
 pub use vad::{CHUNK_MS, CHUNK_SAMPLES, Vad, VadModel};
 

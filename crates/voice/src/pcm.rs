@@ -5,23 +5,26 @@ use std::process::{Command, Stdio};
 
 use crate::VoiceError;
 
+/// ffmpeg output arguments for the PCM this crate reads: 16 kHz mono s16le on stdout.
+pub const FFMPEG_PCM_OUTPUT: &[&str] = &[
+    "-f",
+    "s16le",
+    "-acodec",
+    "pcm_s16le",
+    "-ac",
+    "1",
+    "-ar",
+    "16000",
+    "-",
+];
+
 /// Decodes any audio (or video) file ffmpeg reads into 16 kHz mono i16 PCM. For tests and for
 /// a "listen to a file" source; live capture streams through [`crate::Listener::run`] instead.
 pub fn pcm_from_file(path: &Path) -> Result<Vec<i16>, VoiceError> {
     let out = Command::new("ffmpeg")
         .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-i"])
         .arg(path)
-        .args([
-            "-f",
-            "s16le",
-            "-acodec",
-            "pcm_s16le",
-            "-ac",
-            "1",
-            "-ar",
-            "16000",
-            "-",
-        ])
+        .args(FFMPEG_PCM_OUTPUT)
         .stdin(Stdio::null())
         .output()
         .map_err(|err| {

@@ -3,18 +3,13 @@
 //! agent comes back by itself after the network or the server went away.
 
 use crate::proxy::Mode;
-use crate::{World, drained, unique};
+use crate::{World, agent_config_for, drained, register_wearer, unique};
 use serde_json::{Value, json};
-use sightline_agent::camera::{CaptureSource, FrameFormat};
-use sightline_agent::location::LocationSource;
 use sightline_agent::power::BatterySource;
-use sightline_agent::recorder::VideoSettings;
 use sightline_agent::telemetry::{self, TelemetryConfig};
-use sightline_agent::{AgentConfig, Profile};
 use sightline_core::backoff::RetryPolicy;
 use sightline_server::Server;
 use sightline_server::config::Config;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn fast_channel() -> TelemetryConfig {
@@ -49,57 +44,6 @@ async fn device_until(url: &str, token: &str, id: &str, check: impl Fn(&Value) -
         }
         assert!(Instant::now() < deadline, "device never got there: {body}");
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// A wearer and their glasses on `url`: (user token, device id, device token).
-async fn register(url: &str) -> (String, String, String) {
-    let http = reqwest::Client::new();
-    let body: Value = http
-        .post(format!("{url}/api/v1/auth/register"))
-        .json(&json!({"email": "wearer@example.com", "password": "correct horse battery"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let user = body["access_token"].as_str().unwrap().to_owned();
-    let device: Value = http
-        .post(format!("{url}/api/v1/devices"))
-        .bearer_auth(&user)
-        .json(&json!({"type": "smart_glass", "name": "glasses"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = device["device_id"].as_str().unwrap().to_owned();
-    let token = device["device_token"].as_str().unwrap().to_owned();
-    (user, id, token)
-}
-
-fn agent_config(url: &str, id: &str, token: &str, dir: &Path) -> AgentConfig {
-    AgentConfig {
-        profile: Profile::Glasses,
-        data_dir: dir.to_path_buf(),
-        server: url.to_owned(),
-        token: token.to_owned(),
-        device_id: Some(id.to_owned()),
-        source: CaptureSource::TestPattern,
-        format: FrameFormat {
-            width: 320,
-            height: 240,
-            fps: 15,
-        },
-        location: LocationSource::None,
-        quota_bytes: 1 << 30,
-        orientation: Some(1),
-        video: VideoSettings::native(1500),
-        battery: BatterySource::Mains,
-        upload_chunk_bytes: 64 * 1024,
-        control: "127.0.0.1:0".parse().unwrap(),
     }
 }
 
@@ -188,9 +132,9 @@ async fn the_agent_reconnects_when_the_server_restarts() {
     server_config.workers.poll_interval_ms = 50;
     let server = Server::start(server_config.clone()).await.unwrap();
     let url = server.url();
-    let (user, id, device_token) = register(&url).await;
+    let (user, id, device_token) = register_wearer(&reqwest::Client::new(), &url).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = agent_config(&url, &id, &device_token, dir.path());
+    let mut config = agent_config_for(&url, &id, &device_token, dir.path());
     config.battery = BatterySource::Simulated {
         level_percent: 64.0,
         speedup: 1.0,

@@ -43,62 +43,26 @@ impl World {
         config.workers.poll_interval_ms = 50;
         let server = Server::start(config).await.unwrap();
         let http = reqwest::Client::new();
-        let body: Value = http
-            .post(format!("{}/api/v1/auth/register", server.url()))
-            .json(&json!({"email": "wearer@example.com", "password": "correct horse battery"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let user_token = body["access_token"].as_str().unwrap().to_owned();
-        let device: Value = http
-            .post(format!("{}/api/v1/devices", server.url()))
-            .bearer_auth(&user_token)
-            .json(&json!({"type": "smart_glass", "name": "glasses"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (user_token, device_id, device_token) = register_wearer(&http, &server.url()).await;
         let proxy = Proxy::start(server.addr, mode).await;
         Self {
             server,
             proxy,
             user_token,
-            device_id: device["device_id"].as_str().unwrap().to_owned(),
-            device_token: device["device_token"].as_str().unwrap().to_owned(),
+            device_id,
+            device_token,
             http,
             _server_dir: server_dir,
         }
     }
 
     pub fn agent_config(&self, data_dir: &Path) -> AgentConfig {
-        AgentConfig {
-            profile: Profile::Glasses,
-            data_dir: data_dir.to_path_buf(),
-            server: self.proxy.url(),
-            token: self.device_token.clone(),
-            device_id: Some(self.device_id.clone()),
-            source: CaptureSource::TestPattern,
-            format: FrameFormat {
-                width: 320,
-                height: 240,
-                fps: 15,
-            },
-            location: LocationSource::Fixed {
-                lat: 48.8584,
-                lon: 2.2945,
-            },
-            quota_bytes: 1 << 30,
-            orientation: Some(1),
-            video: VideoSettings::native(1500),
-            battery: BatterySource::Mains,
-            upload_chunk_bytes: 64 * 1024,
-            control: "127.0.0.1:0".parse().unwrap(),
-        }
+        agent_config_for(
+            &self.proxy.url(),
+            &self.device_id,
+            &self.device_token,
+            data_dir,
+        )
     }
 
     pub async fn start_agent(&self, data_dir: &Path) -> Agent {
@@ -134,6 +98,72 @@ impl World {
                 None => return ids,
             }
         }
+    }
+}
+
+/// A wearer and their glasses on the server at `url`: (user token, device id, device token).
+pub async fn register_wearer(http: &reqwest::Client, url: &str) -> (String, String, String) {
+    let body: Value = http
+        .post(format!("{url}/api/v1/auth/register"))
+        .json(&json!({"email": "wearer@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let user = body["access_token"].as_str().unwrap().to_owned();
+    let (id, token) = create_device(http, url, &user, "smart_glass").await;
+    (user, id, token)
+}
+
+/// A new device of the user's: (device id, device token).
+pub async fn create_device(
+    http: &reqwest::Client,
+    url: &str,
+    user_token: &str,
+    device_type: &str,
+) -> (String, String) {
+    let device: Value = http
+        .post(format!("{url}/api/v1/devices"))
+        .bearer_auth(user_token)
+        .json(&json!({"type": device_type, "name": device_type}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        device["device_id"].as_str().unwrap().to_owned(),
+        device["device_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Glasses on a test pattern with small frames at a fixed place, talking to `server`.
+pub fn agent_config_for(server: &str, device_id: &str, token: &str, dir: &Path) -> AgentConfig {
+    AgentConfig {
+        profile: Profile::Glasses,
+        data_dir: dir.to_path_buf(),
+        server: server.to_owned(),
+        token: token.to_owned(),
+        device_id: Some(device_id.to_owned()),
+        source: CaptureSource::TestPattern,
+        format: FrameFormat {
+            width: 320,
+            height: 240,
+            fps: 15,
+        },
+        location: LocationSource::Fixed {
+            lat: 48.8584,
+            lon: 2.2945,
+        },
+        quota_bytes: 1 << 30,
+        orientation: Some(1),
+        video: VideoSettings::native(1500),
+        battery: BatterySource::Mains,
+        upload_chunk_bytes: 64 * 1024,
+        control: "127.0.0.1:0".parse().unwrap(),
     }
 }
 

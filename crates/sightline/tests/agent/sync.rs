@@ -2,25 +2,10 @@
 //! by a synced `delete` edit from the phone — leaves the glasses and is never uploaded again.
 
 use crate::proxy::Mode;
-use crate::{World, command, drained};
-use serde_json::{Value, json};
+use crate::{World, command, create_device, drained};
+use serde_json::json;
 use sightline_core::sync::{Hlc, NodeId};
 use std::time::Duration;
-
-async fn phone(world: &World) -> String {
-    let device: Value = world
-        .http
-        .post(format!("{}/api/v1/devices", world.server.url()))
-        .bearer_auth(&world.user_token)
-        .json(&json!({"type": "phone_app", "name": "phone"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    device["device_id"].as_str().unwrap().to_owned()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deletions_in_the_app_leave_the_device() {
@@ -48,7 +33,13 @@ async fn deletions_in_the_app_leave_the_device() {
         .await
         .unwrap();
     assert!(response.status().is_success(), "{}", response.status());
-    let phone = phone(&world).await;
+    let (phone, _) = create_device(
+        &world.http,
+        &world.server.url(),
+        &world.user_token,
+        "phone_app",
+    )
+    .await;
     let now = chrono::Utc::now().timestamp_millis() as u64;
     let stamp = Hlc::new(now, 0, NodeId::parse(&phone).unwrap()).unwrap();
     let response = world
