@@ -8,6 +8,7 @@ pub mod geo;
 pub mod ids;
 pub mod media;
 pub mod memory;
+pub mod motion;
 pub mod power;
 pub mod query;
 pub mod range;
