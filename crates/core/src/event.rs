@@ -28,10 +28,13 @@ pub enum Topic {
     MemoryReady,
     #[serde(rename = "memory.failed")]
     MemoryFailed,
+    /// A doorbell event was accepted ([`crate::doorbell_event::DoorbellEventNotice`]).
+    #[serde(rename = "doorbell.event")]
+    DoorbellEvent,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 9] = [
+    pub const ALL: [Topic; 10] = [
         Self::MediaUploaded,
         Self::MediaProbed,
         Self::MediaReady,
@@ -41,6 +44,7 @@ impl Topic {
         Self::MemoryRequested,
         Self::MemoryReady,
         Self::MemoryFailed,
+        Self::DoorbellEvent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +58,7 @@ impl Topic {
             Self::MemoryRequested => "memory.requested",
             Self::MemoryReady => "memory.ready",
             Self::MemoryFailed => "memory.failed",
+            Self::DoorbellEvent => "doorbell.event",
         }
     }
 

@@ -56,6 +56,7 @@ uuid_id!(UploadId, "upload id");
 uuid_id!(PersonId, "person id");
 uuid_id!(PlaceId, "place id");
 uuid_id!(MemoryId, "memory id");
+uuid_id!(DoorbellEventId, "event id");
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,7 @@
 pub mod backoff;
 pub mod blob_key;
 pub mod command;
+pub mod doorbell_event;
 pub mod event;
 pub mod geo;
 pub mod ids;

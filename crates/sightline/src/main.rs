@@ -90,6 +90,8 @@ enum Command {
 enum BenchCommand {
     /// The glasses agent: command → photo latency, queue drain vs plain tus, battery per mode.
     Agent(sightline::bench::agent::AgentBench),
+    /// The doorbell's edge motion detector vs OpenCV's MOG2: frames/s, precision, recall.
+    Motion(sightline::bench::motion::MotionBench),
     /// A 2-minute memory video: smart cut vs a naive full re-encode.
     Memory(sightline::bench::memory::MemoryBench),
     /// tus uploads vs plain copies of the same bytes on the same disk.
@@ -245,6 +247,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             which: BenchCommand::Agent(options),
         } => sightline::bench::agent::run(options).await?,
+        Command::Bench {
+            which: BenchCommand::Motion(options),
+        } => sightline::bench::motion::run(options)?,
         Command::Bench {
             which:
                 BenchCommand::Ingest {

@@ -4,6 +4,7 @@
 
 pub mod blob;
 pub mod bus;
+pub mod doorbell_events;
 mod error;
 pub mod library;
 pub mod memory;
@@ -16,6 +17,7 @@ pub mod testsuite;
 
 pub use blob::BlobStore;
 pub use bus::EventBus;
+pub use doorbell_events::DoorbellEventStore;
 pub use error::StoreError;
 pub use library::LibraryStore;
 pub use metadata::MetadataStore;

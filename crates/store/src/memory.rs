@@ -1,6 +1,7 @@
 //! The write model and event bus in memory, for fast unit tests. Same contract as SQLite; the
 //! shared suite in [`crate::testsuite`] holds both to it.
 
+mod doorbell_events;
 mod library;
 mod sync;
 
@@ -28,6 +29,7 @@ struct State {
     deliveries: BTreeMap<(i64, String), DeliveryState>,
     library: library::LibraryState,
     sync: sync::SyncState,
+    doorbell: doorbell_events::DoorbellState,
 }
 
 struct DeliveryState {

@@ -3,7 +3,9 @@
 use crate::error::{Result, StoreError};
 use crate::memory::MemoryStore;
 use crate::sqlite::SqliteStore;
-use crate::{BlobStore, EventBus, LibraryStore, MetadataStore, SyncStore, blob};
+use crate::{
+    BlobStore, DoorbellEventStore, EventBus, LibraryStore, MetadataStore, SyncStore, blob,
+};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -11,6 +13,7 @@ pub struct Backends {
     pub metadata: Arc<dyn MetadataStore>,
     pub library: Arc<dyn LibraryStore>,
     pub sync: Arc<dyn SyncStore>,
+    pub doorbell_events: Arc<dyn DoorbellEventStore>,
     pub bus: Arc<dyn EventBus>,
     pub blobs: Arc<dyn BlobStore>,
 }
@@ -36,6 +39,7 @@ pub async fn resolve(metadata: &str, blobs: &str) -> Result<Backends> {
         metadata: stores.metadata,
         library: stores.library,
         sync: stores.sync,
+        doorbell_events: stores.doorbell_events,
         bus: stores.bus,
         blobs,
     })
@@ -46,16 +50,20 @@ struct Stores {
     metadata: Arc<dyn MetadataStore>,
     library: Arc<dyn LibraryStore>,
     sync: Arc<dyn SyncStore>,
+    doorbell_events: Arc<dyn DoorbellEventStore>,
     bus: Arc<dyn EventBus>,
 }
 
 impl Stores {
-    fn of<S: MetadataStore + LibraryStore + SyncStore + EventBus>(store: S) -> Self {
+    fn of<S: MetadataStore + LibraryStore + SyncStore + DoorbellEventStore + EventBus>(
+        store: S,
+    ) -> Self {
         let store = Arc::new(store);
         Self {
             metadata: store.clone(),
             library: store.clone(),
             sync: store.clone(),
+            doorbell_events: store.clone(),
             bus: store,
         }
     }

@@ -2,6 +2,7 @@
 //! fsynced (`synchronous=FULL`) so an acknowledged upload survives power loss.
 
 mod bus;
+mod doorbell_events;
 mod group_commit;
 mod library;
 mod metadata;

@@ -12,7 +12,9 @@ use sightline_core::{DeviceId, MediaId, UploadId, UserId};
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
 
+mod doorbell_suite;
 mod sync_suite;
+pub use doorbell_suite::doorbell_events_suite;
 pub use sync_suite::sync_suite;
 
 pub fn user(email: &str) -> User {

@@ -117,3 +117,14 @@ async fn memory_sync() {
     let store = MemoryStore::default();
     testsuite::sync_suite(&store, &store).await;
 }
+
+#[tokio::test]
+async fn sqlite_doorbell_events() {
+    let (_dir, store) = sqlite().await;
+    testsuite::doorbell_events_suite(&store).await;
+}
+
+#[tokio::test]
+async fn memory_doorbell_events() {
+    testsuite::doorbell_events_suite(&MemoryStore::default()).await;
+}

@@ -74,16 +74,21 @@ pub struct MediaView {
     place: Option<Value>,
 }
 
-pub(super) fn view(state: &AppState, media: Media) -> MediaView {
+/// The item's signed file URLs: `original`, and `thumbnail`, `preview`, `rendition` once ready.
+pub(super) fn urls(state: &AppState, media: &Media) -> Value {
     // Derived files are only linked once the item is ready: nothing half-made is served.
     let ready = media.status == MediaStatus::Ready;
     let link = |key: &Option<String>| key.as_ref().filter(|_| ready).map(|k| state.signed_url(k));
-    let urls = json!({
+    json!({
         "original": state.signed_url(&media.raw_key),
         "thumbnail": link(&media.thumbnail_key),
         "preview": link(&media.preview_key),
         "rendition": link(&media.rendition_key),
-    });
+    })
+}
+
+pub(super) fn view(state: &AppState, media: Media) -> MediaView {
+    let urls = urls(state, &media);
     MediaView {
         id: media.id,
         kind: media.kind,

@@ -4,6 +4,7 @@ mod auth;
 mod channel;
 mod device_settings;
 mod devices;
+mod doorbell_events;
 mod events;
 mod files;
 mod health;
@@ -42,6 +43,11 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/devices/{id}/settings",
             get(device_settings::get).put(device_settings::put),
         )
+        .route(
+            "/api/v1/devices/{id}/events",
+            post(doorbell_events::create).get(doorbell_events::list_for_device),
+        )
+        .route("/api/v1/events", get(doorbell_events::list))
         .route(
             "/api/v1/devices/{id}",
             get(devices::get)

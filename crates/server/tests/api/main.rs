@@ -3,6 +3,7 @@
 mod auth;
 mod channel;
 mod devices;
+mod doorbell_events;
 mod helpers;
 mod media;
 mod memories;

@@ -4,6 +4,7 @@ pub mod agent;
 mod ingest;
 pub mod memory;
 mod memory_cache;
+pub mod motion;
 mod voice;
 
 pub use ingest::{IngestBench, Row, ingest, print_table};

@@ -1,0 +1,81 @@
+//! Doorbell events: one row per event a device reported, keyed by the client-minted event id
+//! (a replayed POST finds the row it made the first time), written with its bus event in one
+//! transaction. Scoped by user like everything else; a device's events go with the device, and
+//! a deleted clip leaves the event without one.
+
+use crate::error::Result;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sightline_core::doorbell_event::{DoorbellEvent, EventType};
+use sightline_core::event::NewEvent;
+use sightline_core::ids::DoorbellEventId;
+use sightline_core::{DeviceId, UserId};
+
+/// The most events one page may hold.
+pub const MAX_PAGE: u32 = 200;
+
+/// What became of [`DoorbellEventStore::insert_event`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum InsertOutcome {
+    /// Stored, and its events written.
+    Created(DoorbellEvent),
+    /// This id was stored before: that row, unchanged; nothing was written.
+    Existing(DoorbellEvent),
+    /// The clip it names is not one of the user's media: nothing was written.
+    UnknownClip,
+}
+
+/// Which events, newest first. Both time bounds are inclusive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventQuery {
+    pub device: Option<DeviceId>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    pub event_type: Option<EventType>,
+    /// 1 to [`MAX_PAGE`]; larger values are cut to it.
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl Default for EventQuery {
+    fn default() -> Self {
+        Self {
+            device: None,
+            start: None,
+            end: None,
+            event_type: None,
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventPage {
+    pub events: Vec<DoorbellEvent>,
+    /// How many match the query, over all pages.
+    pub total: u64,
+}
+
+#[async_trait]
+pub trait DoorbellEventStore: Send + Sync + 'static {
+    /// One transaction: the row and `events`. A replayed id returns the stored row and writes
+    /// nothing. `NotFound` when the device is not the event's user's.
+    async fn insert_event(
+        &self,
+        event: &DoorbellEvent,
+        events: &[NewEvent],
+    ) -> Result<InsertOutcome>;
+
+    async fn event(&self, user: UserId, id: DoorbellEventId) -> Result<Option<DoorbellEvent>>;
+
+    /// One page of the user's events matching `query`, newest first (ties by id), and the total.
+    async fn events(&self, user: UserId, query: &EventQuery) -> Result<EventPage>;
+}
+
+/// The stored form of the detections: versioned like every payload.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct StoredDetections {
+    pub version: u32,
+    pub items: Vec<sightline_core::doorbell_event::Detection>,
+}

@@ -1,0 +1,101 @@
+use super::MemoryStore;
+use crate::doorbell_events::*;
+use crate::error::{Result, StoreError};
+use async_trait::async_trait;
+use sightline_core::UserId;
+use sightline_core::doorbell_event::DoorbellEvent;
+use sightline_core::event::NewEvent;
+use sightline_core::ids::DoorbellEventId;
+use std::collections::HashMap;
+
+/// What SQLite's cascade and trigger do on delete happens here on read: an event whose device
+/// is gone is not there, and a clip that is gone reads as none.
+#[derive(Default)]
+pub(super) struct DoorbellState {
+    events: HashMap<(UserId, DoorbellEventId), DoorbellEvent>,
+}
+
+impl super::State {
+    /// The event as SQLite would hold it now, or `None` if its device went.
+    fn live_event(&self, event: &DoorbellEvent) -> Option<DoorbellEvent> {
+        let device = self.devices.get(&event.device_id)?;
+        if device.0.user_id != event.user_id {
+            return None;
+        }
+        let mut event = event.clone();
+        event.media_id = event
+            .media_id
+            .filter(|m| self.media.contains_key(&(event.user_id, *m)));
+        Some(event)
+    }
+}
+
+#[async_trait]
+impl DoorbellEventStore for MemoryStore {
+    async fn insert_event(
+        &self,
+        new: &DoorbellEvent,
+        events: &[NewEvent],
+    ) -> Result<InsertOutcome> {
+        let mut state = self.lock()?;
+        let key = (new.user_id, new.id);
+        if let Some(existing) = state.doorbell.events.get(&key) {
+            match state.live_event(existing) {
+                Some(live) => return Ok(InsertOutcome::Existing(live)),
+                // Its device is gone: the row would have been cascaded away.
+                None => {
+                    state.doorbell.events.remove(&key);
+                }
+            }
+        }
+        if state
+            .devices
+            .get(&new.device_id)
+            .is_none_or(|(d, _)| d.user_id != new.user_id)
+        {
+            return Err(StoreError::NotFound);
+        }
+        if let Some(media) = new.media_id
+            && !state.media.contains_key(&(new.user_id, media))
+        {
+            return Ok(InsertOutcome::UnknownClip);
+        }
+        state.doorbell.events.insert(key, new.clone());
+        state.insert_events(events);
+        Ok(InsertOutcome::Created(new.clone()))
+    }
+
+    async fn event(&self, user: UserId, id: DoorbellEventId) -> Result<Option<DoorbellEvent>> {
+        let state = self.lock()?;
+        Ok(state
+            .doorbell
+            .events
+            .get(&(user, id))
+            .and_then(|e| state.live_event(e)))
+    }
+
+    async fn events(&self, user: UserId, q: &EventQuery) -> Result<EventPage> {
+        let state = self.lock()?;
+        let mut found: Vec<DoorbellEvent> = state
+            .doorbell
+            .events
+            .values()
+            .filter(|e| e.user_id == user)
+            .filter(|e| q.device.is_none_or(|d| e.device_id == d))
+            .filter(|e| q.start.is_none_or(|s| e.occurred_at >= s))
+            .filter(|e| q.end.is_none_or(|s| e.occurred_at <= s))
+            .filter(|e| q.event_type.is_none_or(|t| e.event_type == t))
+            .filter_map(|e| state.live_event(e))
+            .collect();
+        found.sort_by_key(|e| {
+            std::cmp::Reverse((e.occurred_at.timestamp_millis(), e.id.to_string()))
+        });
+        let total = found.len() as u64;
+        let events = found
+            .into_iter()
+            .skip(q.offset as usize)
+            .take(q.limit.clamp(1, MAX_PAGE) as usize)
+            .collect();
+        Ok(EventPage { events, total })
+    }
+}

@@ -1,0 +1,265 @@
+//! The doorbell event contract: idempotent inserts that write their bus event exactly once,
+//! ownership of device and clip, filters, paging with totals, and what deleting a device or a
+//! clip does, all scoped by user.
+
+use super::{media, user};
+use crate::doorbell_events::{DoorbellEventStore, EventQuery, InsertOutcome};
+use crate::model::*;
+use crate::{EventBus, MetadataStore, StoreError};
+use chrono::{DateTime, Duration as Span, TimeZone, Utc};
+use sightline_core::doorbell_event::{Detection, DoorbellEvent, DoorbellEventNotice, EventType};
+use sightline_core::event::{NewEvent, Topic};
+use sightline_core::ids::DoorbellEventId;
+use sightline_core::media::DeviceType;
+use sightline_core::{DeviceId, MediaId, UserId};
+use std::time::Duration;
+
+fn doorbell(user: UserId) -> Device {
+    Device {
+        id: DeviceId::new_random(),
+        user_id: user,
+        device_type: DeviceType::Doorbell,
+        name: "front door".into(),
+        firmware_version: None,
+        battery_level: None,
+        connectivity: None,
+        last_sync_at: None,
+        settings: Default::default(),
+        settings_version: 0,
+        created_at: Utc::now(),
+    }
+}
+
+fn at(minute: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 2, 5, 10, 0, 0)
+        .single()
+        .unwrap_or_else(Utc::now)
+        + Span::minutes(minute)
+}
+
+fn event(
+    user: UserId,
+    device: DeviceId,
+    kind: EventType,
+    minute: i64,
+    clip: Option<MediaId>,
+) -> DoorbellEvent {
+    DoorbellEvent {
+        id: DoorbellEventId::new_random(),
+        user_id: user,
+        device_id: device,
+        event_type: kind,
+        occurred_at: at(minute),
+        duration_secs: 20.5,
+        pre_roll_secs: 3.0,
+        media_id: clip,
+        confidence: Some(0.9),
+        detections: vec![Detection {
+            label: "person".into(),
+            confidence: 0.9,
+            x: 0.1,
+            y: 0.2,
+            w: 0.3,
+            h: 0.4,
+        }],
+        battery_level: Some(77),
+        created_at: Utc.timestamp_millis_opt(1_770_000_000_123).unwrap(),
+    }
+}
+
+fn notice(e: &DoorbellEvent) -> Vec<NewEvent> {
+    vec![NewEvent::new(
+        Topic::DoorbellEvent,
+        &DoorbellEventNotice::of(e, "suite"),
+    )]
+}
+
+async fn insert<S: DoorbellEventStore>(store: &S, e: &DoorbellEvent) -> InsertOutcome {
+    store.insert_event(e, &notice(e)).await.expect("insert")
+}
+
+fn ids(events: &[DoorbellEvent]) -> Vec<DoorbellEventId> {
+    events.iter().map(|e| e.id).collect()
+}
+
+pub async fn doorbell_events_suite<S: MetadataStore + DoorbellEventStore + EventBus>(store: &S) {
+    let consumer = format!("notify-{}", UserId::new_random());
+    store
+        .subscribe(&consumer, &[Topic::DoorbellEvent])
+        .await
+        .unwrap();
+    let alice = user(&format!("alice-{}@example.com", UserId::new_random()));
+    let bob = user(&format!("bob-{}@example.com", UserId::new_random()));
+    store.create_user(&alice).await.unwrap();
+    store.create_user(&bob).await.unwrap();
+    let (front, back, bobs) = (doorbell(alice.id), doorbell(alice.id), doorbell(bob.id));
+    for d in [&front, &back, &bobs] {
+        store
+            .create_device(d, &format!("tok-{}", d.id))
+            .await
+            .unwrap();
+    }
+    let clip = media(alice.id, 5);
+    let bobs_clip = media(bob.id, 5);
+    for m in [&clip, &bobs_clip] {
+        store.commit_media(m, None, &[]).await.unwrap();
+    }
+
+    // Created once; a replay returns the same row and writes no second bus event.
+    let first = event(alice.id, front.id, EventType::Motion, 0, Some(clip.id));
+    assert_eq!(
+        insert(store, &first).await,
+        InsertOutcome::Created(first.clone())
+    );
+    let replay = DoorbellEvent {
+        event_type: EventType::Animal,
+        ..first.clone()
+    };
+    assert_eq!(
+        insert(store, &replay).await,
+        InsertOutcome::Existing(first.clone())
+    );
+    assert_eq!(
+        store.event(alice.id, first.id).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(store.event(bob.id, first.id).await.unwrap(), None);
+    let delivered = store
+        .claim(&consumer, 10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(delivered.len(), 1, "one bus event per stored event");
+    let payload: DoorbellEventNotice =
+        serde_json::from_value(delivered[0].payload.clone()).expect("notice");
+    assert_eq!(payload.event_id, first.id);
+    assert_eq!(payload.device_id, front.id);
+    assert_eq!(payload.media_id, Some(clip.id));
+    store.ack(&delivered[0]).await.unwrap();
+
+    // Someone else's device, someone else's clip, a clip that does not exist: nothing written.
+    let foreign = event(alice.id, bobs.id, EventType::Motion, 1, None);
+    assert!(matches!(
+        store.insert_event(&foreign, &notice(&foreign)).await,
+        Err(StoreError::NotFound)
+    ));
+    for missing in [bobs_clip.id, MediaId::new_random()] {
+        let e = event(alice.id, front.id, EventType::Motion, 1, Some(missing));
+        assert_eq!(insert(store, &e).await, InsertOutcome::UnknownClip);
+        assert_eq!(store.event(alice.id, e.id).await.unwrap(), None);
+    }
+    assert_eq!(store.pending(&consumer).await.unwrap(), 0);
+
+    // The same event id is a different event for another user.
+    let bobs_twin = DoorbellEvent {
+        user_id: bob.id,
+        device_id: bobs.id,
+        media_id: None,
+        ..first.clone()
+    };
+    assert_eq!(
+        insert(store, &bobs_twin).await,
+        InsertOutcome::Created(bobs_twin.clone())
+    );
+
+    // A few more for alice over both devices: a press without clip, a person, a vehicle.
+    let press = event(alice.id, front.id, EventType::DoorbellPress, 10, None);
+    let person = event(alice.id, back.id, EventType::Person, 20, None);
+    let vehicle = event(alice.id, back.id, EventType::Vehicle, 30, None);
+    let late_motion = event(alice.id, front.id, EventType::Motion, 40, None);
+    for e in [&press, &person, &vehicle, &late_motion] {
+        assert!(matches!(insert(store, e).await, InsertOutcome::Created(_)));
+    }
+
+    let all = store
+        .events(alice.id, &EventQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(all.total, 5);
+    assert_eq!(
+        ids(&all.events),
+        vec![late_motion.id, vehicle.id, person.id, press.id, first.id],
+        "newest first"
+    );
+
+    let front_only = EventQuery {
+        device: Some(front.id),
+        ..EventQuery::default()
+    };
+    let page = store.events(alice.id, &front_only).await.unwrap();
+    assert_eq!(ids(&page.events), vec![late_motion.id, press.id, first.id]);
+
+    let motion = EventQuery {
+        event_type: Some(EventType::Motion),
+        ..EventQuery::default()
+    };
+    let page = store.events(alice.id, &motion).await.unwrap();
+    assert_eq!(
+        (page.total, ids(&page.events)),
+        (2, vec![late_motion.id, first.id])
+    );
+
+    // Both bounds inclusive.
+    let window = EventQuery {
+        start: Some(at(10)),
+        end: Some(at(30)),
+        ..EventQuery::default()
+    };
+    let page = store.events(alice.id, &window).await.unwrap();
+    assert_eq!(ids(&page.events), vec![vehicle.id, person.id, press.id]);
+
+    // Paging: the total is over all pages.
+    let mut seen = Vec::new();
+    for offset in [0, 2, 4] {
+        let page = store
+            .events(
+                alice.id,
+                &EventQuery {
+                    limit: 2,
+                    offset,
+                    ..EventQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.total, 5);
+        seen.extend(ids(&page.events));
+    }
+    assert_eq!(seen, ids(&all.events));
+    let beyond = EventQuery {
+        offset: 50,
+        ..EventQuery::default()
+    };
+    let page = store.events(alice.id, &beyond).await.unwrap();
+    assert!(page.events.is_empty());
+    assert_eq!(page.total, 5);
+
+    // Bob sees his own only, even filtering by alice's device.
+    let page = store.events(bob.id, &front_only).await.unwrap();
+    assert_eq!(page.total, 0);
+    let page = store.events(bob.id, &EventQuery::default()).await.unwrap();
+    assert_eq!(ids(&page.events), vec![bobs_twin.id]);
+
+    // Deleting the clip leaves the event without one.
+    store.delete_media(alice.id, clip.id, &[]).await.unwrap();
+    let kept = store
+        .event(alice.id, first.id)
+        .await
+        .unwrap()
+        .expect("kept");
+    assert_eq!(kept.media_id, None);
+
+    // Deleting a device takes its events with it, and only its.
+    assert!(store.delete_device(alice.id, back.id).await.unwrap());
+    let page = store
+        .events(alice.id, &EventQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(ids(&page.events), vec![late_motion.id, press.id, first.id]);
+    assert_eq!(page.total, 3);
+    assert_eq!(store.event(alice.id, person.id).await.unwrap(), None);
+    let gone = EventQuery {
+        device: Some(back.id),
+        ..EventQuery::default()
+    };
+    assert_eq!(store.events(alice.id, &gone).await.unwrap().total, 0);
+}
