@@ -181,6 +181,9 @@ impl Agent {
             wake.clone(),
         );
         let report = captures.recover().await?;
+        // A restart is a fresh chance: waits grown while the last run kept failing (a server
+        // busy with the dead run's half-sent upload, a flaky link) start over.
+        store.retry_all_now().await?;
         // Short in-request retries: the queue keeps its own, much longer backoff.
         let client = TusClient::new(&config.server, config.token.clone())?
             .with_chunk_size(config.upload_chunk_bytes)
