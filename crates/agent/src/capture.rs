@@ -227,6 +227,63 @@ impl Captures {
         Ok(media_id)
     }
 
+    /// Starts a clip made outside the camera's recorder (a doorbell event's, cut from the
+    /// pre-roll ring): room is made and the row written; the clip is to be written at the
+    /// returned temporary path, then [`Captures::finish_clip`] or [`Captures::abandon_clip`].
+    pub async fn begin_clip(
+        &self,
+        media_id: MediaId,
+        captured_at: DateTime<Utc>,
+        priority: Priority,
+        expected_bytes: u64,
+    ) -> Result<PathBuf, CaptureError> {
+        let inner = &self.inner;
+        inner.storage.make_room(expected_bytes).await?;
+        let file_name = format!("{media_id}.mp4");
+        inner
+            .store
+            .begin_capture(&NewCapture {
+                media_id,
+                kind: MediaKind::Video,
+                file_name: file_name.clone(),
+                captured_at,
+                location: inner.locator.current().await,
+                priority,
+            })
+            .await?;
+        Ok(files::partial_path(&self.media_path(&file_name)))
+    }
+
+    /// The clip is written: commit it and queue it for upload.
+    pub async fn finish_clip(&self, media_id: MediaId) -> Result<Captured, CaptureError> {
+        let inner = &self.inner;
+        let capture = inner
+            .store
+            .get(media_id)
+            .await?
+            .ok_or(StoreError::Corrupt(format!("clip {media_id} has no row")))?;
+        let path = self.media_path(&capture.file_name);
+        let (bytes, sha256) = commit_and_hash(&files::partial_path(&path), &path).await?;
+        inner.store.finish_capture(media_id, bytes, &sha256).await?;
+        inner.queued.notify_one();
+        Ok(Captured {
+            media_id,
+            kind: capture.kind,
+            path,
+            bytes,
+            captured_at: capture.captured_at,
+            location: capture.location,
+        })
+    }
+
+    /// The clip could not be made: nothing of it stays.
+    pub async fn abandon_clip(&self, media_id: MediaId) -> Result<(), CaptureError> {
+        let path = self.media_path(&format!("{media_id}.mp4"));
+        let _ = tokio::fs::remove_file(files::partial_path(&path)).await;
+        self.inner.store.forget(media_id).await?;
+        Ok(())
+    }
+
     pub async fn recording_since(&self) -> Option<DateTime<Utc>> {
         self.inner
             .active

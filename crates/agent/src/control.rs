@@ -4,8 +4,13 @@
 //! - `POST /command {"text": "take a picture"}` → what the command did;
 //! - `GET /status` → battery, queue, storage, connectivity, recording;
 //! - `POST /sync` → upload everything waiting now;
-//! - `POST /battery {"level_percent": 15, "charging": false}` → sets a simulated battery.
+//! - `POST /battery {"level_percent": 15, "charging": false}` → sets a simulated battery;
+//! - doorbell: `POST /trigger {"input": "pir" | "button"}` (a simulated sensor or press) and
+//!   `GET /events` (the newest events and where each stands); `POST /light {"lux": 0.05}` sets
+//!   a simulated ambient-light reading; `GET /recordings` says what 24/7 footage is kept and
+//!   `POST /recordings/export {"start": …, "end": …}` uploads a stretch of it as a clip.
 
+use crate::doorbell::input::Trigger;
 use crate::runtime::{Agent, AgentError, OutcomeKind};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,6 +29,22 @@ struct BatteryRequest {
 }
 
 #[derive(Deserialize)]
+struct ExportRequest {
+    start: chrono::DateTime<chrono::Utc>,
+    end: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Deserialize)]
+struct LightRequest {
+    lux: f64,
+}
+
+#[derive(Deserialize)]
+struct TriggerRequest {
+    input: Trigger,
+}
+
+#[derive(Deserialize)]
 struct CommandRequest {
     text: String,
 }
@@ -37,6 +58,11 @@ pub fn router(agent: Agent) -> Router {
         .route("/status", get(status))
         .route("/sync", post(sync))
         .route("/battery", post(battery))
+        .route("/trigger", post(trigger))
+        .route("/light", post(light))
+        .route("/recordings", get(recordings))
+        .route("/recordings/export", post(export))
+        .route("/events", get(events))
         .with_state(agent)
 }
 
@@ -112,5 +138,100 @@ async fn battery(
     {
         Ok(()) => Json(agent.power().state()).into_response(),
         Err(message) => error(StatusCode::CONFLICT, message),
+    }
+}
+
+fn doorbell(agent: &Agent) -> Result<&crate::doorbell::Doorbell, Box<Response>> {
+    agent.doorbell().ok_or_else(|| {
+        Box::new(error(
+            StatusCode::CONFLICT,
+            "this agent runs the glasses profile: triggers and events are the doorbell's",
+        ))
+    })
+}
+
+async fn trigger(
+    State(agent): State<Agent>,
+    body: Result<Json<TriggerRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(request) = match body {
+        Ok(body) => body,
+        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    match doorbell(&agent) {
+        Ok(doorbell) => {
+            doorbell.trigger(request.input).await;
+            (
+                StatusCode::ACCEPTED,
+                Json(json!({"triggered": request.input})),
+            )
+                .into_response()
+        }
+        Err(response) => *response,
+    }
+}
+
+async fn events(State(agent): State<Agent>) -> Response {
+    let doorbell = match doorbell(&agent) {
+        Ok(doorbell) => doorbell,
+        Err(response) => return *response,
+    };
+    match doorbell.recent_events(50).await {
+        Ok(events) => Json(json!({ "events": events })).into_response(),
+        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()),
+    }
+}
+
+async fn light(
+    State(agent): State<Agent>,
+    body: Result<Json<LightRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(request) = match body {
+        Ok(body) => body,
+        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    let doorbell = match doorbell(&agent) {
+        Ok(doorbell) => doorbell,
+        Err(response) => return *response,
+    };
+    match doorbell.night().set_simulated_lux(request.lux) {
+        Ok(()) => Json(json!({"lux": request.lux})).into_response(),
+        Err(message) => error(StatusCode::CONFLICT, message),
+    }
+}
+
+async fn recordings(State(agent): State<Agent>) -> Response {
+    match doorbell(&agent) {
+        Ok(doorbell) => Json(json!({
+            "recording_mode": doorbell.recording(),
+            "continuous": doorbell.continuous(),
+        }))
+        .into_response(),
+        Err(response) => *response,
+    }
+}
+
+async fn export(
+    State(agent): State<Agent>,
+    body: Result<Json<ExportRequest>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Json(request) = match body {
+        Ok(body) => body,
+        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    };
+    let doorbell = match doorbell(&agent) {
+        Ok(doorbell) => doorbell,
+        Err(response) => return *response,
+    };
+    match doorbell.export(request.start, request.end).await {
+        Ok(media_id) => (
+            StatusCode::ACCEPTED,
+            Json(json!({"media_id": media_id, "status": "uploading"})),
+        )
+            .into_response(),
+        Err(crate::doorbell::ExportError::Refused(message)) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, message)
+        }
+        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()),
     }
 }

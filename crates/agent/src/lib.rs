@@ -5,6 +5,7 @@
 pub mod camera;
 pub mod capture;
 pub mod control;
+pub mod doorbell;
 pub mod files;
 pub mod location;
 pub mod microphone;
@@ -14,6 +15,7 @@ mod process;
 pub mod queue;
 pub mod recorder;
 pub mod runtime;
+pub mod speaker;
 pub mod storage;
 pub mod store;
 pub mod sync;

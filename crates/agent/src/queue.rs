@@ -71,6 +71,8 @@ struct Inner {
     defer_background: std::sync::atomic::AtomicBool,
     /// Announcements for the wearer (offline, back online, corrupt file).
     announce: tokio::sync::broadcast::Sender<String>,
+    /// Each capture the server has taken, as it happens.
+    uploaded: tokio::sync::broadcast::Sender<sightline_core::MediaId>,
     health_url: String,
 }
 
@@ -101,9 +103,15 @@ impl UploadQueue {
                 batching: watch::channel(Batching::IMMEDIATE).0,
                 defer_background: Default::default(),
                 announce,
+                uploaded: tokio::sync::broadcast::channel(64).0,
                 health_url,
             }),
         }
+    }
+
+    /// Media ids as their uploads complete (doorbell events wait for their clips).
+    pub fn uploads(&self) -> tokio::sync::broadcast::Receiver<sightline_core::MediaId> {
+        self.inner.uploaded.subscribe()
     }
 
     pub fn connectivity(&self) -> Connectivity {
@@ -255,7 +263,10 @@ impl UploadQueue {
                 .mark_uploaded(capture.media_id, Utc::now())
                 .await
             {
-                Ok(()) => Outcome::Uploaded,
+                Ok(()) => {
+                    let _ = inner.uploaded.send(capture.media_id);
+                    Outcome::Uploaded
+                }
                 Err(err) => {
                     tracing::error!(error = %err, "uploaded, but the local store did not record it");
                     Outcome::Failed { offline: false }

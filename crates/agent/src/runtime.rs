@@ -4,6 +4,8 @@
 
 use crate::camera::{Camera, CaptureSource, FrameFormat};
 use crate::capture::{CaptureError, Captures, RecoveryReport};
+use crate::doorbell::motion::MotionRuntime;
+use crate::doorbell::{Doorbell, DoorbellConfig, DoorbellError};
 use crate::location::{LocationSource, Locator};
 use crate::power::{BatterySource, PowerManager, PowerState};
 use crate::queue::{Batching, Connectivity, UploadQueue};
@@ -53,6 +55,8 @@ pub struct AgentConfig {
     pub upload_chunk_bytes: usize,
     /// Local control API; loopback only unless the owner says otherwise.
     pub control: SocketAddr,
+    /// The doorbell profile's ring, inputs, motion tier and clip timing.
+    pub doorbell: Option<DoorbellConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +72,8 @@ pub enum AgentError {
     },
     #[error("server address: {0}")]
     Server(#[from] sightline_client::ClientError),
+    #[error(transparent)]
+    Doorbell(#[from] DoorbellError),
     #[error("control API cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -113,6 +119,20 @@ pub struct Status {
     /// When the device last caught up with the server's change log.
     pub last_sync: Option<DateTime<Utc>>,
     pub announcements: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doorbell: Option<DoorbellStatus>,
+}
+
+/// The doorbell's part of `status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoorbellStatus {
+    /// Seconds of video in the pre-roll ring.
+    pub ring_seconds: f64,
+    pub motion_enabled: bool,
+    pub night: crate::doorbell::night::NightState,
+    pub recording_mode: sightline_core::recording::RecordingMode,
+    pub continuous: crate::doorbell::continuous::ContinuousSummary,
+    pub last_event: Option<crate::doorbell::journal::EventRow>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -144,6 +164,7 @@ struct Inner {
     queue: UploadQueue,
     power: PowerManager,
     syncer: Syncer,
+    doorbell: Option<Doorbell>,
     http: reqwest::Client,
     announce: broadcast::Sender<String>,
     announcements: Mutex<Vec<String>>,
@@ -216,9 +237,32 @@ impl Agent {
             store.clone(),
             captures.clone(),
         );
+        let doorbell = match (&config.profile, &config.doorbell) {
+            (Profile::Doorbell, Some(doorbell_config)) => {
+                let battery = power.clone();
+                let parts = crate::doorbell::Parts {
+                    camera: &camera,
+                    captures: captures.clone(),
+                    store: store.clone(),
+                    queue: queue.clone(),
+                    server: &config.server,
+                    device_id: config.device_id.as_deref(),
+                    token: config.token.clone(),
+                    battery: Box::new(move || {
+                        battery
+                            .state()
+                            .battery
+                            .map(|b| b.level_percent.clamp(0.0, 100.0).round() as u8)
+                    }),
+                };
+                Some(Doorbell::start(parts, doorbell_config.clone()).await?)
+            }
+            _ => None,
+        };
         let agent = Self {
             inner: Arc::new(Inner {
                 syncer: syncer.clone(),
+                doorbell,
                 config,
                 store,
                 storage,
@@ -321,6 +365,25 @@ impl Agent {
                 .video_kbps
                 .unwrap_or(inner.config.video.bitrate_kbps),
         );
+        if let (Some(doorbell), Some(own)) = (&inner.doorbell, &inner.config.doorbell) {
+            doorbell.set_recording(settings.recording_mode.unwrap_or(own.recording));
+            let runtime = match &settings.motion {
+                Some(motion) => match motion_runtime(motion) {
+                    Ok(runtime) => runtime,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "motion settings not applied");
+                        return;
+                    }
+                },
+                None => own.motion.clone(),
+            };
+            doorbell.set_motion(runtime);
+        }
+    }
+
+    /// The doorbell's events, ring and motion tier; `None` on glasses.
+    pub fn doorbell(&self) -> Option<&Doorbell> {
+        self.inner.doorbell.as_ref()
     }
 
     /// Catches up with the server's change log now (deletions made in the app leave the device).
@@ -423,6 +486,9 @@ impl Agent {
             Command::CreateMemory { query } => {
                 return self.create_memory(command.clone(), query).await;
             }
+            Command::PlayMessage { audio_id, url } => {
+                return self.play_message(command.clone(), audio_id, url).await;
+            }
         };
         result.unwrap_or_else(|err| CommandOutcome {
             ok: false,
@@ -436,6 +502,40 @@ impl Agent {
                 _ => OutcomeKind::Refused,
             },
         })
+    }
+
+    /// A pre-recorded message for the visitor at the door.
+    async fn play_message(&self, command: Command, audio_id: &str, url: &str) -> CommandOutcome {
+        let outcome = |ok, message: String, kind| CommandOutcome {
+            ok,
+            command: Some(command.clone()),
+            message,
+            media_id: None,
+            memory: None,
+            latency_ms: 0.0,
+            kind,
+        };
+        let Some(doorbell) = &self.inner.doorbell else {
+            return outcome(
+                false,
+                "messages for visitors play on a doorbell".into(),
+                OutcomeKind::Unavailable,
+            );
+        };
+        match doorbell.speaker().play(audio_id, url).await {
+            Ok(cached) => outcome(
+                true,
+                format!(
+                    "playing message {audio_id}{}",
+                    if cached { " (cached)" } else { "" }
+                ),
+                OutcomeKind::Done,
+            ),
+            Err(err @ crate::speaker::SpeakerError::NoSpeaker) => {
+                outcome(false, err.to_string(), OutcomeKind::Unavailable)
+            }
+            Err(err) => outcome(false, err.to_string(), OutcomeKind::Refused),
+        }
     }
 
     /// Memory videos are made by the server from the whole library; the device asks for one.
@@ -531,6 +631,10 @@ impl Agent {
                 .lock()
                 .map(|a| a.clone())
                 .unwrap_or_default(),
+            doorbell: match &inner.doorbell {
+                Some(doorbell) => Some(doorbell_status(doorbell).await?),
+                None => None,
+            },
         })
     }
 
@@ -557,6 +661,34 @@ impl Agent {
             println!("{mark}: {} ({:.1} ms)", outcome.message, outcome.latency_ms);
         }
     }
+}
+
+async fn doorbell_status(doorbell: &Doorbell) -> Result<DoorbellStatus, AgentError> {
+    let segments = doorbell.segments();
+    let ring_seconds = match (segments.first(), segments.last()) {
+        (Some(first), Some(last)) => (last.end - first.start).num_milliseconds() as f64 / 1000.0,
+        _ => 0.0,
+    };
+    Ok(DoorbellStatus {
+        ring_seconds,
+        motion_enabled: doorbell.motion().enabled,
+        night: doorbell.night_state(),
+        recording_mode: doorbell.recording(),
+        continuous: doorbell.continuous(),
+        last_event: doorbell.recent_events(1).await?.pop(),
+    })
+}
+
+/// The owner's motion settings as the motion tier runs them.
+pub fn motion_runtime(
+    settings: &sightline_core::settings::MotionSettings,
+) -> Result<MotionRuntime, sightline_core::settings::SettingsError> {
+    Ok(MotionRuntime {
+        enabled: settings.enabled,
+        config: settings.detector_config()?,
+        schedule: settings.schedule()?,
+        night: false,
+    })
 }
 
 impl CommandOutcome {

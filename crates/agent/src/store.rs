@@ -155,6 +155,11 @@ impl AgentStore {
         Ok(Self { pool })
     }
 
+    /// For the other tables of the same database (doorbell events).
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     pub async fn begin_capture(&self, new: &NewCapture) -> Result<()> {
         sqlx::query(
             "INSERT INTO captures (media_id, kind, file_name, state, captured_at, lat, lon, priority) \
@@ -428,7 +433,7 @@ impl AgentStore {
     }
 }
 
-fn from_millis(ms: i64) -> Option<DateTime<Utc>> {
+pub(crate) fn from_millis(ms: i64) -> Option<DateTime<Utc>> {
     Utc.timestamp_millis_opt(ms).single()
 }
 

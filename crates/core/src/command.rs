@@ -18,6 +18,12 @@ pub enum Command {
     CreateMemory {
         query: String,
     },
+    /// A pre-recorded message for a visitor, played on the doorbell's speaker (from the app,
+    /// never from speech): the device caches it by id and fetches it from the signed `url`.
+    PlayMessage {
+        audio_id: String,
+        url: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

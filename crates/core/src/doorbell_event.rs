@@ -1,7 +1,9 @@
 //! Doorbell events: what a doorbell reports when it saw motion, was pressed, or (later, after
 //! the cloud AI tier) recognised a person, package, vehicle or animal. The device sends an
 //! [`EventInput`]; [`EventInput::validate`] turns it into a [`NewDoorbellEvent`] or says exactly
-//! which field is wrong. Everything here is pure.
+//! which field is wrong. When the event is over, the device attaches the full clip in place of
+//! the short alert clip it posted with: a [`ClipUpdateInput`], checked into a [`ClipUpdate`].
+//! Everything here is pure.
 //!
 //! Bounding boxes are **normalised**: `x`, `y`, `w`, `h` are fractions of the frame's width and
 //! height (0..=1, origin top left), so they stay right whatever resolution the clip is stored
@@ -233,14 +235,7 @@ impl EventInput {
             .map(|b| b.ok_or(InvalidEvent::Battery))
             .transpose()?;
         check_detections(&self.detections)?;
-        let detections = self
-            .detections
-            .into_iter()
-            .map(|d| Detection {
-                label: d.label.trim().to_string(),
-                ..d
-            })
-            .collect();
+        let detections = trim_labels(self.detections);
         Ok(NewDoorbellEvent {
             id,
             event_type,
@@ -253,6 +248,78 @@ impl EventInput {
             battery_level,
         })
     }
+}
+
+/// `PATCH /devices/{id}/events/{event_id}`: the full clip, once the event is over, replacing
+/// the alert clip it was posted with. Confidence and detections replace the stored ones when
+/// given (the detector saw the whole event by then) and are kept otherwise.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClipUpdateInput {
+    pub media_id: String,
+    pub duration_seconds: f64,
+    #[serde(default)]
+    pub confidence: Option<f64>,
+    #[serde(default)]
+    pub detections: Option<Vec<Detection>>,
+}
+
+/// A checked clip update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClipUpdate {
+    pub media_id: MediaId,
+    pub duration_secs: f64,
+    pub confidence: Option<f64>,
+    pub detections: Option<Vec<Detection>>,
+}
+
+impl ClipUpdateInput {
+    /// The same ranges as [`EventInput::validate`].
+    pub fn validate(self) -> Result<ClipUpdate, InvalidEvent> {
+        let media_id = MediaId::parse(&self.media_id).map_err(|_| InvalidEvent::MediaId)?;
+        if !in_range(self.duration_seconds, MAX_DURATION_SECS) {
+            return Err(InvalidEvent::Duration);
+        }
+        if self.confidence.is_some_and(|c| !in_range(c, 1.0)) {
+            return Err(InvalidEvent::Confidence);
+        }
+        let detections = self
+            .detections
+            .map(|detections| check_detections(&detections).map(|()| trim_labels(detections)))
+            .transpose()?;
+        Ok(ClipUpdate {
+            media_id,
+            duration_secs: self.duration_seconds,
+            confidence: self.confidence,
+            detections,
+        })
+    }
+}
+
+impl ClipUpdate {
+    /// The event with this clip: what a store writes.
+    pub fn apply(&self, event: &DoorbellEvent) -> DoorbellEvent {
+        let mut updated = event.clone();
+        updated.media_id = Some(self.media_id);
+        updated.duration_secs = self.duration_secs;
+        if let Some(confidence) = self.confidence {
+            updated.confidence = Some(confidence);
+        }
+        if let Some(detections) = &self.detections {
+            updated.detections = detections.clone();
+        }
+        updated
+    }
+}
+
+fn trim_labels(detections: Vec<Detection>) -> Vec<Detection> {
+    detections
+        .into_iter()
+        .map(|d| Detection {
+            label: d.label.trim().to_string(),
+            ..d
+        })
+        .collect()
 }
 
 /// A stored event.
@@ -308,7 +375,8 @@ impl DoorbellEvent {
     }
 }
 
-/// The bus payload of [`crate::event::Topic::DoorbellEvent`]: enough for a notification
+/// The bus payload of [`crate::event::Topic::DoorbellEvent`] (and of
+/// [`crate::event::Topic::DoorbellClipUpdated`]): enough for a notification
 /// service to decide and address a push without reading the row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DoorbellEventNotice {
@@ -607,6 +675,122 @@ mod tests {
             "timestamp": "yesterday",
         });
         assert!(serde_json::from_value::<EventInput>(body).is_err());
+    }
+
+    fn clip_update() -> ClipUpdateInput {
+        ClipUpdateInput {
+            media_id: "0f8fad5b-d9cb-469f-a165-70867728950e".into(),
+            duration_seconds: 25.0,
+            confidence: None,
+            detections: None,
+        }
+    }
+
+    #[test]
+    fn a_clip_update_replaces_clip_and_duration_and_what_it_gives() {
+        let event = DoorbellEvent::new(
+            UserId::new_random(),
+            DeviceId::new_random(),
+            input().validate(now()).expect("valid"),
+            now(),
+        );
+        let bare = clip_update().validate().expect("valid");
+        let updated = bare.apply(&event);
+        assert_eq!(updated.media_id, Some(bare.media_id));
+        assert_eq!(updated.duration_secs, 25.0);
+        assert_eq!(updated.confidence, event.confidence, "kept");
+        assert_eq!(updated.detections, event.detections, "kept");
+        assert_eq!(
+            bare.apply(&updated),
+            updated,
+            "applying twice changes nothing"
+        );
+        let full = ClipUpdateInput {
+            confidence: Some(0.5),
+            detections: Some(vec![Detection {
+                label: " dog ".into(),
+                ..person()
+            }]),
+            ..clip_update()
+        }
+        .validate()
+        .expect("valid");
+        let updated = full.apply(&event);
+        assert_eq!(updated.confidence, Some(0.5));
+        assert_eq!(updated.detections[0].label, "dog");
+        assert_eq!(updated.id, event.id);
+        assert_eq!(updated.occurred_at, event.occurred_at);
+        let cleared = ClipUpdateInput {
+            detections: Some(vec![]),
+            ..clip_update()
+        };
+        assert!(
+            cleared
+                .validate()
+                .expect("valid")
+                .apply(&event)
+                .detections
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn hostile_clip_updates_are_rejected() {
+        let cases = [
+            (
+                ClipUpdateInput {
+                    media_id: "clip.mp4".into(),
+                    ..clip_update()
+                },
+                InvalidEvent::MediaId,
+            ),
+            (
+                ClipUpdateInput {
+                    duration_seconds: 3600.5,
+                    ..clip_update()
+                },
+                InvalidEvent::Duration,
+            ),
+            (
+                ClipUpdateInput {
+                    duration_seconds: f64::NAN,
+                    ..clip_update()
+                },
+                InvalidEvent::Duration,
+            ),
+            (
+                ClipUpdateInput {
+                    confidence: Some(-0.1),
+                    ..clip_update()
+                },
+                InvalidEvent::Confidence,
+            ),
+            (
+                ClipUpdateInput {
+                    detections: Some(vec![Detection { w: 2.0, ..person() }]),
+                    ..clip_update()
+                },
+                InvalidEvent::Box(0),
+            ),
+            (
+                ClipUpdateInput {
+                    detections: Some(vec![person(); MAX_DETECTIONS + 1]),
+                    ..clip_update()
+                },
+                InvalidEvent::TooManyDetections,
+            ),
+        ];
+        for (given, expected) in cases {
+            assert_eq!(given.validate(), Err(expected));
+        }
+        let unknown = serde_json::json!({
+            "media_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+            "duration_seconds": 25.0,
+            "event_type": "person",
+        });
+        assert!(serde_json::from_value::<ClipUpdateInput>(unknown).is_err());
+        let no_clip = serde_json::json!({"duration_seconds": 25.0});
+        assert!(serde_json::from_value::<ClipUpdateInput>(no_clip).is_err());
     }
 
     #[test]

@@ -31,10 +31,13 @@ pub enum Topic {
     /// A doorbell event was accepted ([`crate::doorbell_event::DoorbellEventNotice`]).
     #[serde(rename = "doorbell.event")]
     DoorbellEvent,
+    /// A doorbell event's full clip replaced its alert clip (the same notice, new `media_id`).
+    #[serde(rename = "doorbell.clip_updated")]
+    DoorbellClipUpdated,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 10] = [
+    pub const ALL: [Topic; 11] = [
         Self::MediaUploaded,
         Self::MediaProbed,
         Self::MediaReady,
@@ -45,6 +48,7 @@ impl Topic {
         Self::MemoryReady,
         Self::MemoryFailed,
         Self::DoorbellEvent,
+        Self::DoorbellClipUpdated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +63,7 @@ impl Topic {
             Self::MemoryReady => "memory.ready",
             Self::MemoryFailed => "memory.failed",
             Self::DoorbellEvent => "doorbell.event",
+            Self::DoorbellClipUpdated => "doorbell.clip_updated",
         }
     }
 
@@ -184,5 +189,25 @@ impl NewEvent {
             topic,
             payload: serde_json::to_value(payload).unwrap_or_default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_names_are_their_serde_names_and_parse_back() {
+        for topic in Topic::ALL {
+            assert_eq!(
+                serde_json::to_value(topic).ok(),
+                Some(serde_json::Value::String(topic.as_str().into()))
+            );
+            assert_eq!(Topic::parse(topic.as_str()), Some(topic));
+        }
+        assert_eq!(
+            Topic::parse("doorbell.clip_updated"),
+            Some(Topic::DoorbellClipUpdated)
+        );
     }
 }

@@ -1,13 +1,21 @@
 //! Settings the owner sets for a device from the app and the server pushes down the device's
 //! channel. Every field is optional: an absent one leaves the agent's own configuration.
 
+mod motion;
+
+use crate::recording::RecordingMode;
+pub use motion::{
+    AiDetection, COOLDOWN_SECS, DetectionZone, MAX_DAYS, MAX_TIME_WINDOWS, MAX_ZONE_TEXT_CHARS,
+    MAX_ZONES, MotionSettings, POLYGON_POINTS, ScheduleSettings, TimeWindow, ZonePoint,
+};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// The device agent's settings. The server accepts only the fields named here (a typo is an
 /// error, not a silently ignored key); the agent ignores fields it does not know yet, so an
 /// older agent keeps working with a newer server.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+// Not `Eq`: motion zones hold floating-point coordinates.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentSettings {
     /// Local storage quota.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18,19 +26,31 @@ pub struct AgentSettings {
     /// How often the device reports telemetry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telemetry_secs: Option<u32>,
+    /// Doorbell motion detection (`PUT /devices/{id}/settings/motion`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motion: Option<MotionSettings>,
+    /// Doorbell recording: `event_only`, `24_7` (kept on the device) or `off`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_mode: Option<RecordingMode>,
 }
 
 pub const MIN_QUOTA_BYTES: u64 = 64 << 20;
 pub const MAX_QUOTA_BYTES: u64 = 16 << 40;
 pub const VIDEO_KBPS: std::ops::RangeInclusive<u32> = 200..=50_000;
 pub const TELEMETRY_SECS: std::ops::RangeInclusive<u32> = 5..=3600;
-const FIELDS: &[&str] = &["quota_bytes", "video_kbps", "telemetry_secs"];
+const FIELDS: &[&str] = &[
+    "quota_bytes",
+    "video_kbps",
+    "telemetry_secs",
+    "motion",
+    "recording_mode",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SettingsError {
     #[error("settings must be a JSON object")]
     NotAnObject,
-    #[error("unknown setting \"{0}\"; known: quota_bytes, video_kbps, telemetry_secs")]
+    #[error("unknown setting \"{0}\"; known: {known}", known = FIELDS.join(", "))]
     Unknown(String),
     #[error("setting {field}: {message}")]
     Invalid {
@@ -69,6 +89,25 @@ impl AgentSettings {
             quota_bytes: number("quota_bytes")?,
             video_kbps: small("video_kbps")?,
             telemetry_secs: small("telemetry_secs")?,
+            motion: match object.get("motion") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(v) => Some(MotionSettings::from_owner(v).map_err(under_motion)?),
+            },
+            recording_mode: match object.get("recording_mode") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(v) => Some(
+                    v.as_str()
+                        .ok_or_else(|| SettingsError::Invalid {
+                            field: "recording_mode",
+                            message: "must be event_only, 24_7 or off".into(),
+                        })?
+                        .parse::<RecordingMode>()
+                        .map_err(|e| SettingsError::Invalid {
+                            field: "recording_mode",
+                            message: e.to_string(),
+                        })?,
+                ),
+            },
         };
         settings.validate()?;
         Ok(settings)
@@ -104,7 +143,31 @@ impl AgentSettings {
                 ),
             ));
         }
+        if let Some(motion) = &self.motion {
+            motion.validate().map_err(under_motion)?;
+        }
         Ok(())
+    }
+}
+
+/// A motion settings error as one of the whole settings: `motion` is the field, the motion
+/// field it was about leads the message.
+fn under_motion(e: SettingsError) -> SettingsError {
+    let message = match e {
+        SettingsError::NotAnObject => "must be a JSON object".into(),
+        SettingsError::Unknown(key) => format!("unknown field {key:?}"),
+        SettingsError::Invalid {
+            field: "motion",
+            message,
+        } => message,
+        SettingsError::Invalid { field, message } if message.starts_with('[') => {
+            format!("{field}{message}")
+        }
+        SettingsError::Invalid { field, message } => format!("{field} {message}"),
+    };
+    SettingsError::Invalid {
+        field: "motion",
+        message,
     }
 }
 
@@ -122,6 +185,8 @@ mod tests {
                 quota_bytes: Some(1 << 30),
                 video_kbps: Some(2500),
                 telemetry_secs: None,
+                motion: None,
+                recording_mode: None,
             })
         );
         assert_eq!(
@@ -148,10 +213,83 @@ mod tests {
     }
 
     #[test]
+    fn the_recording_mode_is_one_of_three() {
+        let s = AgentSettings::from_owner(&json!({"recording_mode": "24_7"})).unwrap();
+        assert_eq!(s.recording_mode, Some(RecordingMode::Continuous));
+        for bad in [
+            json!({"recording_mode": "always"}),
+            json!({"recording_mode": 3}),
+        ] {
+            let err = AgentSettings::from_owner(&bad).unwrap_err().to_string();
+            assert!(err.contains("recording_mode"), "{err}");
+        }
+    }
+
+    #[test]
     fn the_agent_ignores_fields_it_does_not_know() {
         let s: AgentSettings =
-            serde_json::from_value(json!({"video_kbps": 900, "motion": {"enabled": true}}))
+            serde_json::from_value(json!({"video_kbps": 900, "night_vision": {"enabled": true}}))
                 .expect("lenient");
         assert_eq!(s.video_kbps, Some(900));
+    }
+
+    #[test]
+    fn motion_is_a_setting_validated_as_motion_settings() {
+        let s = AgentSettings::from_owner(&json!({
+            "video_kbps": 900,
+            "motion": {"sensitivity": "high"},
+        }))
+        .expect("valid");
+        let motion = s.motion.clone().expect("motion");
+        assert_eq!(motion.sensitivity, crate::motion::Sensitivity::High);
+        assert_eq!(motion.notification_cooldown_seconds, 60);
+        // Stored and pushed as JSON, read back the same.
+        let json = serde_json::to_value(&s).expect("json");
+        assert_eq!(AgentSettings::from_owner(&json), Ok(s.clone()));
+        assert_eq!(serde_json::from_value::<AgentSettings>(json).ok(), Some(s));
+        assert_eq!(
+            AgentSettings::from_owner(&json!({"motion": null})),
+            Ok(AgentSettings::default())
+        );
+        // No motion settings: nothing about motion goes down the channel.
+        let none = serde_json::to_value(AgentSettings::default()).expect("json");
+        assert_eq!(none, json!({}));
+    }
+
+    #[test]
+    fn a_bad_motion_setting_names_motion_and_its_field() {
+        for (body, expected) in [
+            (
+                json!({"motion": 5}),
+                "setting motion: must be a JSON object",
+            ),
+            (
+                json!({"motion": {"sensitivity": "ultra"}}),
+                "setting motion: sensitivity must be low, medium or high",
+            ),
+            (
+                json!({"motion": {"detection_zones": [{"zone_id": "a", "polygon": []}]}}),
+                "setting motion: detection_zones[0].polygon must have 3 to 64 points",
+            ),
+            (
+                json!({"motion": {"zones": []}}),
+                "setting motion: unknown field \"zones\"",
+            ),
+        ] {
+            let message = AgentSettings::from_owner(&body)
+                .expect_err("refused")
+                .to_string();
+            assert!(message.starts_with(expected), "{message}");
+        }
+        let unknown = AgentSettings::from_owner(&json!({"motoin": {}})).expect_err("refused");
+        assert!(unknown.to_string().contains("motion"), "{unknown}");
+        let hand_built = AgentSettings {
+            motion: Some(MotionSettings {
+                notification_cooldown_seconds: 100_000,
+                ..MotionSettings::default()
+            }),
+            ..AgentSettings::default()
+        };
+        assert!(hand_built.validate().is_err());
     }
 }

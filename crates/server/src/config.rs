@@ -32,6 +32,41 @@ pub struct Config {
     pub uploads: UploadConfig,
     pub workers: WorkerConfig,
     pub media: MediaToolsConfig,
+    pub retention: RetentionConfig,
+}
+
+/// How long doorbell events are kept, where their clips go as they age, and the off-site copy.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Days events and their clips are kept, by plan (the seed's 30 and 60).
+    pub standard_days: u32,
+    pub premium_days: u32,
+    /// How often the retention and lifecycle job runs.
+    pub interval_secs: u64,
+    /// Storage tiers as blob stores (`file://…`); empty: every clip stays in the main store.
+    /// A cold tier without a warm one is refused.
+    pub warm_url: String,
+    pub cold_url: String,
+    pub warm_after_days: u32,
+    pub cold_after_days: u32,
+    /// A second blob store that receives a copy of every event clip; empty: none.
+    pub offsite_url: String,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            standard_days: 30,
+            premium_days: 60,
+            interval_secs: 3600,
+            warm_url: String::new(),
+            cold_url: String::new(),
+            warm_after_days: 7,
+            cold_after_days: 30,
+            offsite_url: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -90,6 +125,7 @@ impl Default for Config {
             uploads: UploadConfig::default(),
             workers: WorkerConfig::default(),
             media: MediaToolsConfig::default(),
+            retention: RetentionConfig::default(),
         }
     }
 }
@@ -158,6 +194,7 @@ impl std::fmt::Debug for Config {
             .field("auth", &self.auth)
             .field("uploads", &self.uploads)
             .field("workers", &self.workers)
+            .field("retention", &self.retention)
             .field("media", &self.media)
             .finish()
     }

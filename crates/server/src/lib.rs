@@ -8,7 +8,9 @@ pub mod error;
 mod ingest;
 mod locks;
 pub mod memories;
+pub mod notifications;
 pub mod readmodel;
+pub mod retention;
 pub mod routes;
 pub mod state;
 pub mod workers;
@@ -28,9 +30,11 @@ async fn open_state(config: Config) -> anyhow::Result<(AppState, bool)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
     let secret = config.resolve_secret()?;
-    let backends = sightline_store::resolve(&config.metadata_url(), &config.blob_url())
+    let mut backends = sightline_store::resolve(&config.metadata_url(), &config.blob_url())
         .await
         .context("cannot open storage")?;
+    let retention::RetentionStores { tiers, offsite } =
+        retention::open_stores(&config.retention, &mut backends)?;
     let (search, search_is_new) = sightline_search::resolve(
         &config.search_url(),
         &sightline_search::TantivyConfig::default(),
@@ -62,6 +66,11 @@ async fn open_state(config: Config) -> anyhow::Result<(AppState, bool)> {
         tools: Arc::new(tools),
         wake: Arc::default(),
         channels: Arc::default(),
+        notifications: Arc::new(
+            notifications::Notifier::new(&secret).context("cannot set up notifications")?,
+        ),
+        tiers,
+        offsite,
     };
     Ok((state, search_is_new))
 }

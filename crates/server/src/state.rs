@@ -23,6 +23,12 @@ pub struct AppState {
     pub wake: Arc<tokio::sync::Notify>,
     /// Devices connected on `/devices/channel`.
     pub channels: Arc<crate::channels::DeviceChannels>,
+    /// Webhook and Web Push delivery, and notification latency.
+    pub notifications: Arc<crate::notifications::Notifier>,
+    /// Storage tiers of event clips, when configured; `backends.blobs` is this same store.
+    pub tiers: Option<Arc<sightline_store::blob::TieredBlobStore>>,
+    /// The off-site copy of event clips, when configured.
+    pub offsite: Option<Arc<dyn sightline_store::BlobStore>>,
 }
 
 /// One event for one user's `/events/stream`.

@@ -5,13 +5,20 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use sightline_agent::camera::{CaptureSource, FrameFormat};
 use sightline_agent::control;
+use sightline_agent::doorbell::DoorbellConfig;
+use sightline_agent::doorbell::input::InputSource;
+use sightline_agent::doorbell::night::{IrSink, LightSource};
+use sightline_agent::doorbell::plan::ClipTiming;
 use sightline_agent::location::LocationSource;
 use sightline_agent::microphone::{self, MicrophoneSource};
 use sightline_agent::power::BatterySource;
 use sightline_agent::recorder::VideoSettings;
 use sightline_agent::runtime::DEFAULT_UPLOAD_CHUNK_BYTES;
+use sightline_agent::speaker::SpeakerSink;
 use sightline_agent::storage::{DEFAULT_QUOTA_BYTES, human_bytes};
 use sightline_agent::{Agent, AgentConfig, Profile};
+use sightline_core::motion::{MotionConfig, Sensitivity};
+use sightline_core::recording::RecordingMode;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -43,11 +50,24 @@ enum AgentAction {
         #[arg(long, default_value = DEFAULT_CONTROL)]
         control: SocketAddr,
     },
+    /// Doorbell: fire the (simulated) PIR sensor or press the button.
+    Trigger {
+        #[arg(value_enum)]
+        input: TriggerArg,
+        #[arg(long, default_value = DEFAULT_CONTROL)]
+        control: SocketAddr,
+    },
     /// Upload everything waiting now.
     Sync {
         #[arg(long, default_value = DEFAULT_CONTROL)]
         control: SocketAddr,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TriggerArg {
+    Pir,
+    Button,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -109,6 +129,106 @@ struct RunFlags {
     /// Read commands from stdin too, one per line.
     #[arg(long)]
     stdin: bool,
+    #[command(flatten)]
+    doorbell: DoorbellFlags,
+}
+
+/// The doorbell profile's flags.
+#[derive(Args)]
+struct DoorbellFlags {
+    /// Where the pre-roll ring and event segments live (default: DATA_DIR/ring); a tmpfs such
+    /// as /dev/shm/sightline spares the flash.
+    #[arg(long)]
+    ring_dir: Option<PathBuf>,
+    /// Seconds of video kept before each event.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(0..=30))]
+    pre_roll: u64,
+    /// Seconds recorded after the last motion.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=300))]
+    post_roll: u64,
+    /// Longest event clip, in seconds.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    max_clip: u64,
+    /// PIR sensor: gpio:/sys/class/gpio/gpioN/value[:active_low] or simulated (only the
+    /// control API's POST /trigger). Without one, camera motion alone makes events.
+    #[arg(long)]
+    pir: Option<String>,
+    /// Doorbell button: gpio:PATH[:active_low] or simulated.
+    #[arg(long, default_value = "simulated")]
+    button: String,
+    /// Motion sensitivity until the owner sets one: low, medium or high.
+    #[arg(long, value_enum, default_value = "medium")]
+    sensitivity: SensitivityArg,
+    /// Bitrate of the pre-roll ring (and so of event clips), kbit/s.
+    #[arg(long, default_value_t = 2000)]
+    ring_kbps: u32,
+    /// Ambient light for night vision: none, sysfs:PATH[*SCALE] (IIO illuminance) or
+    /// simulated:LUX (then set with the control API's POST /light).
+    #[arg(long, default_value = "none")]
+    light: String,
+    /// IR illuminators: none or sysfs:PATH (an LED brightness file).
+    #[arg(long, default_value = "none")]
+    ir_leds: String,
+    /// Recording mode until the owner sets one: event_only, 24_7 (kept on the device, events
+    /// uploaded) or off.
+    #[arg(long, default_value = "event_only")]
+    recording: String,
+    /// Where 24/7 footage is kept (default: RING_DIR/24_7); an SD card, not a tmpfs.
+    #[arg(long)]
+    recordings_dir: Option<PathBuf>,
+    /// Bytes of 24/7 footage kept at most.
+    #[arg(long, default_value_t = 8 << 30)]
+    recordings_capacity: u64,
+    /// Where pre-recorded messages for visitors play: none, alsa[:DEVICE] or file:PATH.
+    #[arg(long, default_value = "none")]
+    speaker: String,
+    /// Days of 24/7 footage kept at most (the capacity may hold fewer).
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=365))]
+    recordings_days: u32,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SensitivityArg {
+    Low,
+    Medium,
+    High,
+}
+
+impl DoorbellFlags {
+    fn config(&self, data_dir: &std::path::Path) -> anyhow::Result<DoorbellConfig> {
+        let mut config = DoorbellConfig::new(
+            self.ring_dir
+                .clone()
+                .unwrap_or_else(|| data_dir.join("ring")),
+        );
+        config.timing = ClipTiming {
+            pre_roll: Duration::from_secs(self.pre_roll),
+            post_roll: Duration::from_secs(self.post_roll),
+            max_length: Duration::from_secs(self.max_clip),
+        };
+        config.pir = self
+            .pir
+            .as_deref()
+            .map(str::parse::<InputSource>)
+            .transpose()?;
+        config.button = Some(self.button.parse::<InputSource>()?);
+        config.motion.config = MotionConfig::with_sensitivity(match self.sensitivity {
+            SensitivityArg::Low => Sensitivity::Low,
+            SensitivityArg::Medium => Sensitivity::Medium,
+            SensitivityArg::High => Sensitivity::High,
+        });
+        config.ring_kbps = self.ring_kbps;
+        config.light = self.light.parse::<LightSource>()?;
+        config.ir = self.ir_leds.parse::<IrSink>()?;
+        config.recording = self.recording.parse::<RecordingMode>()?;
+        if let Some(dir) = &self.recordings_dir {
+            config.continuous.dir = dir.clone();
+        }
+        config.continuous.capacity_bytes = self.recordings_capacity;
+        config.continuous.max_days = self.recordings_days;
+        config.speaker = self.speaker.parse::<SpeakerSink>()?;
+        Ok(config)
+    }
 }
 
 pub async fn run(args: AgentArgs) -> anyhow::Result<()> {
@@ -140,6 +260,29 @@ pub async fn run(args: AgentArgs) -> anyhow::Result<()> {
                 .unwrap_or("");
             println!("{}: {message}", if ok { "ok" } else { "error" });
             anyhow::ensure!(ok, "the agent refused the command");
+            Ok(())
+        }
+        Some(AgentAction::Trigger { input, control }) => {
+            let input = match input {
+                TriggerArg::Pir => "pir",
+                TriggerArg::Button => "button",
+            };
+            let response = reqwest::Client::new()
+                .post(format!("http://{control}/trigger"))
+                .json(&serde_json::json!({ "input": input }))
+                .send()
+                .await
+                .with_context(|| format!("no agent answers on {control}"))?;
+            let ok = response.status().is_success();
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            anyhow::ensure!(
+                ok,
+                "{}",
+                body.pointer("/error/message")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or("the agent refused the trigger")
+            );
+            println!("{input} triggered");
             Ok(())
         }
         Some(AgentAction::Sync { control }) => {
@@ -250,6 +393,37 @@ fn print_status(status: &serde_json::Value) {
             ""
         }
     );
+    if status.get("doorbell").is_some() {
+        let night = match status
+            .pointer("/doorbell/night/level")
+            .and_then(|v| v.as_str())
+        {
+            Some(level) => format!(
+                "light {level} ({} lux, IR {}%)",
+                text("/doorbell/night/lux"),
+                text("/doorbell/night/ir_percent")
+            ),
+            None => "no light sensor".into(),
+        };
+        println!(
+            "doorbell:      {} s of pre-roll ring, motion detection {}, {night}",
+            text("/doorbell/ring_seconds"),
+            if status.pointer("/doorbell/motion_enabled") == Some(&serde_json::json!(true)) {
+                "on"
+            } else {
+                "off"
+            },
+        );
+        if status.pointer("/doorbell/last_event/event_id").is_some() {
+            println!(
+                "last event:    {} at {} ({}, posted: {})",
+                text("/doorbell/last_event/event_type"),
+                text("/doorbell/last_event/occurred_at"),
+                text("/doorbell/last_event/state"),
+                text("/doorbell/last_event/alert_posted"),
+            );
+        }
+    }
     if let Some(since) = status.pointer("/recording_since").and_then(|v| v.as_str()) {
         println!("recording:     since {since}");
     }
@@ -270,7 +444,7 @@ async fn run_agent(flags: RunFlags) -> anyhow::Result<()> {
             ProfileArg::Glasses => Profile::Glasses,
             ProfileArg::Doorbell => Profile::Doorbell,
         },
-        data_dir: flags.data_dir,
+        data_dir: flags.data_dir.clone(),
         server: flags.server,
         token,
         device_id: flags.device_id,
@@ -291,6 +465,10 @@ async fn run_agent(flags: RunFlags) -> anyhow::Result<()> {
         },
         upload_chunk_bytes: DEFAULT_UPLOAD_CHUNK_BYTES,
         control: flags.control,
+        doorbell: match flags.profile {
+            ProfileArg::Doorbell => Some(flags.doorbell.config(&flags.data_dir)?),
+            ProfileArg::Glasses => None,
+        },
     };
     anyhow::ensure!(
         config.format.width >= 16

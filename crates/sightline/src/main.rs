@@ -76,7 +76,7 @@ enum Command {
         quiet: bool,
     },
     /// Run the device agent (glasses or doorbell), or ask a running one for its status.
-    Agent(sightline::agent_cli::AgentArgs),
+    Agent(Box<sightline::agent_cli::AgentArgs>),
     /// Rebuild the search index from the library (stop the server first).
     Reindex(ServerFlags),
     /// Benchmarks.
@@ -92,6 +92,8 @@ enum BenchCommand {
     Agent(sightline::bench::agent::AgentBench),
     /// The doorbell's edge motion detector vs OpenCV's MOG2: frames/s, precision, recall.
     Motion(sightline::bench::motion::MotionBench),
+    /// Doorbell event accepted → SSE note and webhook delivery, p50/p99 at a steady rate.
+    Notify(sightline::bench::notify::NotifyBench),
     /// A 2-minute memory video: smart cut vs a naive full re-encode.
     Memory(sightline::bench::memory::MemoryBench),
     /// tus uploads vs plain copies of the same bytes on the same disk.
@@ -251,6 +253,9 @@ async fn main() -> anyhow::Result<()> {
             which: BenchCommand::Motion(options),
         } => sightline::bench::motion::run(options)?,
         Command::Bench {
+            which: BenchCommand::Notify(options),
+        } => sightline::bench::notify::run(options).await?,
+        Command::Bench {
             which:
                 BenchCommand::Ingest {
                     large_files,
@@ -298,7 +303,7 @@ async fn main() -> anyhow::Result<()> {
             .await??;
             println!("{report}");
         }
-        Command::Agent(args) => sightline::agent_cli::run(args).await?,
+        Command::Agent(args) => sightline::agent_cli::run(*args).await?,
         Command::Reindex(flags) => {
             let written = sightline_server::reindex(load_config(&flags)?).await?;
             println!("search index rebuilt: {written} items");

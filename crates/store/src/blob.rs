@@ -3,9 +3,11 @@
 
 mod local_fs;
 mod memory;
+mod tiered;
 
 pub use local_fs::LocalFsBlobStore;
 pub use memory::MemoryBlobStore;
+pub use tiered::TieredBlobStore;
 
 use crate::error::{Result, StoreError};
 use async_trait::async_trait;

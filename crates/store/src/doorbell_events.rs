@@ -6,7 +6,7 @@
 use crate::error::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sightline_core::doorbell_event::{DoorbellEvent, EventType};
+use sightline_core::doorbell_event::{ClipUpdate, DoorbellEvent, EventType};
 use sightline_core::event::NewEvent;
 use sightline_core::ids::DoorbellEventId;
 use sightline_core::{DeviceId, UserId};
@@ -21,6 +21,18 @@ pub enum InsertOutcome {
     Created(DoorbellEvent),
     /// This id was stored before: that row, unchanged; nothing was written.
     Existing(DoorbellEvent),
+    /// The clip it names is not one of the user's media: nothing was written.
+    UnknownClip,
+}
+
+/// What became of [`DoorbellEventStore::update_clip`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpdateOutcome {
+    /// The event as it is now. Its events were written only if the row changed, so a replayed
+    /// update is answered the same and notifies nobody twice.
+    Updated(DoorbellEvent),
+    /// No such event of this user and device: nothing was written.
+    NotFound,
     /// The clip it names is not one of the user's media: nothing was written.
     UnknownClip,
 }
@@ -68,6 +80,17 @@ pub trait DoorbellEventStore: Send + Sync + 'static {
     ) -> Result<InsertOutcome>;
 
     async fn event(&self, user: UserId, id: DoorbellEventId) -> Result<Option<DoorbellEvent>>;
+
+    /// One transaction: the event's clip and duration (and confidence and detections when
+    /// given) replaced, and `events` written, unless the row already reads so.
+    async fn update_clip(
+        &self,
+        user: UserId,
+        device: DeviceId,
+        id: DoorbellEventId,
+        update: &ClipUpdate,
+        events: &[NewEvent],
+    ) -> Result<UpdateOutcome>;
 
     /// One page of the user's events matching `query`, newest first (ties by id), and the total.
     async fn events(&self, user: UserId, query: &EventQuery) -> Result<EventPage>;

@@ -3,6 +3,8 @@
 
 mod doorbell_events;
 mod library;
+mod notifications;
+mod retention;
 mod sync;
 
 use crate::bus::{DeadLetter, Delivery, EventBus};
@@ -30,6 +32,8 @@ struct State {
     library: library::LibraryState,
     sync: sync::SyncState,
     doorbell: doorbell_events::DoorbellState,
+    notifications: notifications::NotificationState,
+    retention: retention::RetentionState,
 }
 
 struct DeliveryState {

@@ -4,7 +4,8 @@ use crate::error::{Result, StoreError};
 use crate::memory::MemoryStore;
 use crate::sqlite::SqliteStore;
 use crate::{
-    BlobStore, DoorbellEventStore, EventBus, LibraryStore, MetadataStore, SyncStore, blob,
+    BlobStore, DoorbellEventStore, EventBus, LibraryStore, MetadataStore, NotificationStore,
+    RetentionStore, SyncStore, blob,
 };
 use std::sync::Arc;
 
@@ -14,6 +15,8 @@ pub struct Backends {
     pub library: Arc<dyn LibraryStore>,
     pub sync: Arc<dyn SyncStore>,
     pub doorbell_events: Arc<dyn DoorbellEventStore>,
+    pub notifications: Arc<dyn NotificationStore>,
+    pub retention: Arc<dyn RetentionStore>,
     pub bus: Arc<dyn EventBus>,
     pub blobs: Arc<dyn BlobStore>,
 }
@@ -28,21 +31,29 @@ pub async fn resolve(metadata: &str, blobs: &str) -> Result<Backends> {
     } else {
         return Err(StoreError::UnsupportedUri(metadata.to_string()));
     };
-    let blobs: Arc<dyn BlobStore> = if let Some(path) = blobs.strip_prefix("file://") {
-        Arc::new(blob::LocalFsBlobStore::new(path)?)
-    } else if blobs == "memory://" {
-        Arc::new(blob::MemoryBlobStore::default())
-    } else {
-        return Err(StoreError::UnsupportedUri(blobs.to_string()));
-    };
+    let blobs = resolve_blobs(blobs)?;
     Ok(Backends {
         metadata: stores.metadata,
         library: stores.library,
         sync: stores.sync,
         doorbell_events: stores.doorbell_events,
+        notifications: stores.notifications,
+        retention: stores.retention,
         bus: stores.bus,
         blobs,
     })
+}
+
+/// A blob store from its URI: `file://PATH` or `memory://` (also for storage tiers and the
+/// off-site copy).
+pub fn resolve_blobs(uri: &str) -> Result<Arc<dyn BlobStore>> {
+    if let Some(path) = uri.strip_prefix("file://") {
+        Ok(Arc::new(blob::LocalFsBlobStore::new(path)?))
+    } else if uri == "memory://" {
+        Ok(Arc::new(blob::MemoryBlobStore::default()))
+    } else {
+        Err(StoreError::UnsupportedUri(uri.to_string()))
+    }
 }
 
 /// The traits one metadata backend serves.
@@ -51,11 +62,21 @@ struct Stores {
     library: Arc<dyn LibraryStore>,
     sync: Arc<dyn SyncStore>,
     doorbell_events: Arc<dyn DoorbellEventStore>,
+    notifications: Arc<dyn NotificationStore>,
+    retention: Arc<dyn RetentionStore>,
     bus: Arc<dyn EventBus>,
 }
 
 impl Stores {
-    fn of<S: MetadataStore + LibraryStore + SyncStore + DoorbellEventStore + EventBus>(
+    fn of<
+        S: MetadataStore
+            + LibraryStore
+            + SyncStore
+            + DoorbellEventStore
+            + NotificationStore
+            + RetentionStore
+            + EventBus,
+    >(
         store: S,
     ) -> Self {
         let store = Arc::new(store);
@@ -64,6 +85,8 @@ impl Stores {
             library: store.clone(),
             sync: store.clone(),
             doorbell_events: store.clone(),
+            notifications: store.clone(),
+            retention: store.clone(),
             bus: store,
         }
     }

@@ -6,6 +6,8 @@ mod doorbell_events;
 mod group_commit;
 mod library;
 mod metadata;
+mod notifications;
+mod retention;
 mod rows;
 mod sync;
 

@@ -13,8 +13,12 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt;
 
 mod doorbell_suite;
+mod notification_suite;
+mod retention_suite;
 mod sync_suite;
 pub use doorbell_suite::doorbell_events_suite;
+pub use notification_suite::{cooldown_survives_restart, notifications_suite};
+pub use retention_suite::retention_suite;
 pub use sync_suite::sync_suite;
 
 pub fn user(email: &str) -> User {

@@ -128,3 +128,38 @@ async fn sqlite_doorbell_events() {
 async fn memory_doorbell_events() {
     testsuite::doorbell_events_suite(&MemoryStore::default()).await;
 }
+
+#[tokio::test]
+async fn sqlite_notifications() {
+    let (_dir, store) = sqlite().await;
+    testsuite::notifications_suite(&store).await;
+}
+
+#[tokio::test]
+async fn memory_notifications() {
+    testsuite::notifications_suite(&MemoryStore::default()).await;
+}
+
+/// The cooldown clock is in the database: a second handle (as after a restart) sees it.
+#[tokio::test]
+async fn sqlite_cooldown_survives_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("meta.db").display());
+    let store = SqliteStore::open(&url).await.unwrap();
+    testsuite::cooldown_survives_restart(store, |old| async move {
+        old.pool().close().await;
+        SqliteStore::open(&url).await.unwrap()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sqlite_retention() {
+    let (_dir, store) = sqlite().await;
+    testsuite::retention_suite(&store).await;
+}
+
+#[tokio::test]
+async fn memory_retention() {
+    testsuite::retention_suite(&MemoryStore::default()).await;
+}

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use sightline_models::ModelError;
 
 use crate::VoiceError;
 
@@ -20,46 +20,37 @@ pub const SPHINX_EN_US_DIR: &str = "/usr/share/pocketsphinx/model/en-us";
 /// `$SIGHTLINE_MODELS_DIR`, else `$HOME/.cache/sightline/models`, read through `env` so that
 /// tests and callers with their own configuration need not touch the process environment.
 pub fn models_dir_from(env: impl Fn(&str) -> Option<OsString>) -> Result<PathBuf, VoiceError> {
-    if let Some(dir) = env("SIGHTLINE_MODELS_DIR").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir));
-    }
-    let home = env("HOME")
-        .filter(|h| !h.is_empty())
-        .ok_or(VoiceError::NoModelsDir)?;
-    Ok(PathBuf::from(home).join(".cache/sightline/models"))
+    Ok(sightline_models::models_dir_from(env)?)
 }
 
 /// [`models_dir_from`] over the process environment.
 pub fn models_dir() -> Result<PathBuf, VoiceError> {
-    models_dir_from(|key| std::env::var_os(key))
+    Ok(sightline_models::models_dir()?)
 }
 
 /// Reads a model file and checks its SHA-256, so that a truncated download or a different
 /// model version fails here with a clear message instead of producing odd probabilities.
 pub fn read_verified(path: &Path, expected_sha256: &'static str) -> Result<Vec<u8>, VoiceError> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return Err(VoiceError::ModelMissing {
-                path: path.to_owned(),
-            });
+    Ok(sightline_models::read_verified(path, expected_sha256)?)
+}
+
+impl From<ModelError> for VoiceError {
+    fn from(err: ModelError) -> Self {
+        match err {
+            ModelError::Missing { path } => VoiceError::ModelMissing { path },
+            ModelError::Checksum {
+                path,
+                expected,
+                actual,
+            } => VoiceError::ModelChecksum {
+                path,
+                expected,
+                actual,
+            },
+            ModelError::NoModelsDir => VoiceError::NoModelsDir,
+            ModelError::Io { path, source } => VoiceError::Io { path, source },
         }
-        Err(source) => {
-            return Err(VoiceError::Io {
-                path: path.to_owned(),
-                source,
-            });
-        }
-    };
-    let actual = hex::encode(Sha256::digest(&bytes));
-    if actual != expected_sha256 {
-        return Err(VoiceError::ModelChecksum {
-            path: path.to_owned(),
-            expected: expected_sha256,
-            actual,
-        });
     }
-    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -142,3 +142,37 @@ impl MotionConfig {
         Ok(())
     }
 }
+
+/// Under IR the sensor is noisier (grain at high gain) and the illuminator makes near
+/// surfaces flicker: a pixel must stand further from its background to count, and the model
+/// settles faster after the switch.
+const NIGHT_SIGMA_FACTOR: f32 = 2.0;
+
+impl MotionConfig {
+    /// The same settings for the camera seeing by IR at night.
+    pub fn for_night(&self) -> Self {
+        Self {
+            min_sigma: self.min_sigma * NIGHT_SIGMA_FACTOR,
+            warmup_frames: self.warmup_frames.min(15),
+            ..self.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod night_tests {
+    use super::*;
+
+    #[test]
+    fn night_raises_the_noise_floor_and_keeps_zones() {
+        let day = MotionConfig {
+            privacy_masks: vec![Polygon::rect(0.0, 0.0, 0.5, 0.5).unwrap()],
+            ..MotionConfig::with_sensitivity(Sensitivity::High)
+        };
+        let night = day.for_night();
+        assert_eq!(night.min_sigma, day.min_sigma * 2.0);
+        assert_eq!(night.sensitivity, Sensitivity::High);
+        assert_eq!(night.privacy_masks, day.privacy_masks);
+        assert!(night.validate().is_ok());
+    }
+}

@@ -3,7 +3,9 @@
 //! `GET /devices/{id}/events` and `GET /events` page through them newest first, in the seed's
 //! shape. The clip's links are the media item's signed URLs: `video_url` is the rendition once
 //! processing made one and the uploaded original until then; `thumbnail_url` appears once the
-//! item is ready.
+//! item is ready. `PATCH /devices/{id}/events/{event_id}` attaches the full clip once the
+//! event is over, in place of the short alert clip it was posted with, with a
+//! `doorbell.clip_updated` on the bus in the same transaction.
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -17,9 +19,12 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sightline_core::DeviceId;
-use sightline_core::doorbell_event::{DoorbellEvent, DoorbellEventNotice, EventInput, EventType};
+use sightline_core::doorbell_event::{
+    ClipUpdateInput, DoorbellEvent, DoorbellEventNotice, EventInput, EventType,
+};
 use sightline_core::event::{NewEvent, Topic};
-use sightline_store::doorbell_events::{EventQuery, InsertOutcome, MAX_PAGE};
+use sightline_core::ids::DoorbellEventId;
+use sightline_store::doorbell_events::{EventQuery, InsertOutcome, MAX_PAGE, UpdateOutcome};
 
 fn device_id(id: &str) -> ApiResult<DeviceId> {
     DeviceId::parse(id).map_err(|_| ApiError::NotFound)
@@ -74,8 +79,83 @@ pub async fn create(
     };
     if status == StatusCode::CREATED {
         tracing::info!(event = %stored.id, device = %device, kind = %stored.event_type, "doorbell event stored");
+        // The notification consumers start at once instead of at their next poll.
+        state.wake.notify_waiters();
     }
     Ok((status, Json(view(&state, &stored).await?)))
+}
+
+/// `PATCH /devices/{id}/events/{event_id}`: the full clip (and duration, and confidence and
+/// detections when given). Idempotent: the same body again answers the same and writes nothing.
+pub async fn update_clip(
+    State(state): State<AppState>,
+    caller: Caller,
+    request_id: RequestId,
+    Path((id, event_id)): Path<(String, String)>,
+    body: Result<Json<ClipUpdateInput>, JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    let device = device_id(&id)?;
+    check_device(&caller, device)?;
+    let event_id = DoorbellEventId::parse(&event_id).map_err(|_| ApiError::NotFound)?;
+    let Json(body) = body?;
+    let update = body
+        .validate()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    // The notice is built from the row as it will read; what it says besides the clip (type,
+    // time, device) never changes, so reading first is no race.
+    let current = state
+        .backends
+        .doorbell_events
+        .event(caller.user_id, event_id)
+        .await?
+        .filter(|e| e.device_id == device)
+        .ok_or(ApiError::NotFound)?;
+    let request = request_id.0;
+    let notice = NewEvent::new(
+        Topic::DoorbellClipUpdated,
+        &DoorbellEventNotice::of(&update.apply(&current), request.clone()),
+    );
+    match state
+        .backends
+        .doorbell_events
+        .update_clip(caller.user_id, device, event_id, &update, &[notice])
+        .await?
+    {
+        UpdateOutcome::Updated(stored) => {
+            tracing::info!(event = %stored.id, device = %device, media = %update.media_id, "doorbell event clip updated");
+            if let Some(old) = current.media_id.filter(|old| *old != update.media_id) {
+                drop_superseded_clip(&state, caller.user_id, device, old, request).await?;
+            }
+            Ok(Json(view(&state, &stored).await?))
+        }
+        UpdateOutcome::NotFound => Err(ApiError::NotFound),
+        UpdateOutcome::UnknownClip => Err(ApiError::BadRequest(format!(
+            "media_id {} is not one of your media: upload the clip first",
+            update.media_id
+        ))),
+    }
+}
+
+/// The alert clip is the first seconds of the full clip that replaced it: kept, it would show
+/// twice in the library and outlive its event. Only a clip the doorbell itself uploaded goes;
+/// an owner's own video linked to an event stays theirs.
+async fn drop_superseded_clip(
+    state: &AppState,
+    user: sightline_core::UserId,
+    device: DeviceId,
+    old: sightline_core::MediaId,
+    request: String,
+) -> ApiResult<()> {
+    let uploaded_by_doorbell = state
+        .backends
+        .metadata
+        .media(user, old)
+        .await?
+        .is_some_and(|m| m.device_id == Some(device));
+    if uploaded_by_doorbell {
+        super::media::delete_item(state, user, old, request).await?;
+    }
+    Ok(())
 }
 
 /// Query parameters, all as text so each bad one gets its own message.
@@ -213,18 +293,11 @@ async fn page(state: &AppState, caller: &Caller, query: &EventQuery) -> ApiResul
 
 /// One event in the seed's shape, with its clip's signed URLs when it has a clip.
 async fn view(state: &AppState, event: &DoorbellEvent) -> ApiResult<Value> {
-    let clip = match event.media_id {
-        Some(id) => state.backends.metadata.media(event.user_id, id).await?,
-        None => None,
-    };
-    let urls = clip.as_ref().map(|m| super::media::urls(state, m));
-    let url = |name: &str| {
-        urls.as_ref()
-            .and_then(|u| u.get(name))
-            .filter(|v| !v.is_null())
-            .cloned()
-    };
-    let video_url = url("rendition").or_else(|| url("original"));
+    let ClipLinks {
+        clip,
+        video_url,
+        thumbnail_url,
+    } = clip_links(state, event).await?;
     let boxes: Vec<Value> = event
         .detections
         .iter()
@@ -244,7 +317,7 @@ async fn view(state: &AppState, event: &DoorbellEvent) -> ApiResult<Value> {
         "pre_roll_seconds": event.pre_roll_secs,
         "media_id": clip.as_ref().map(|m| m.id),
         "media_status": clip.as_ref().map(|m| m.status),
-        "thumbnail_url": url("thumbnail"),
+        "thumbnail_url": thumbnail_url,
         "video_url": video_url,
         "detection_metadata": {
             "confidence": event.confidence,
@@ -254,4 +327,32 @@ async fn view(state: &AppState, event: &DoorbellEvent) -> ApiResult<Value> {
         "battery_level": event.battery_level,
         "created_at": event.created_at,
     }))
+}
+
+/// An event's clip and its signed links, shared with the notifications.
+pub(crate) struct ClipLinks {
+    pub clip: Option<sightline_store::model::Media>,
+    /// The rendition once processing made one, the uploaded original until then.
+    pub video_url: Option<Value>,
+    /// Once the clip is ready.
+    pub thumbnail_url: Option<Value>,
+}
+
+pub(crate) async fn clip_links(state: &AppState, event: &DoorbellEvent) -> ApiResult<ClipLinks> {
+    let clip = match event.media_id {
+        Some(id) => state.backends.metadata.media(event.user_id, id).await?,
+        None => None,
+    };
+    let urls = clip.as_ref().map(|m| super::media::urls(state, m));
+    let url = |name: &str| {
+        urls.as_ref()
+            .and_then(|u| u.get(name))
+            .filter(|v| !v.is_null())
+            .cloned()
+    };
+    Ok(ClipLinks {
+        video_url: url("rendition").or_else(|| url("original")),
+        thumbnail_url: url("thumbnail"),
+        clip,
+    })
 }

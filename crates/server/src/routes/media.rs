@@ -374,6 +374,10 @@ pub async fn remove_blobs(state: &AppState, media: &Media) -> ApiResult<()> {
     blobs
         .delete_prefix(&blob_key::processed_prefix(media.user_id, media.id))
         .await?;
+    // Deleted means deleted everywhere, the off-site copy included.
+    if let Some(offsite) = &state.offsite {
+        offsite.delete(&media.raw_key).await?;
+    }
     Ok(())
 }
 

@@ -1,15 +1,18 @@
 //! HTTP routes, one file per resource, wired here.
 
+mod account;
+mod audio;
 mod auth;
 mod channel;
 mod device_settings;
 mod devices;
-mod doorbell_events;
+pub(crate) mod doorbell_events;
 mod events;
 mod files;
 mod health;
-mod media;
+pub(crate) mod media;
 pub(crate) mod memories;
+mod notifications;
 mod oneshot;
 mod people;
 mod places;
@@ -36,6 +39,21 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/auth/register", post(auth::register))
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/auth/refresh", post(auth::refresh))
+        .route(
+            "/api/v1/audio/messages",
+            post(audio::upload)
+                .get(audio::list)
+                .layer(DefaultBodyLimit::max(audio::MAX_UPLOAD_BYTES + 1)),
+        )
+        .route(
+            "/api/v1/audio/messages/{id}",
+            axum::routing::delete(audio::delete),
+        )
+        .route("/api/v1/devices/{id}/audio/speak", post(audio::speak))
+        .route(
+            "/api/v1/account/plan",
+            get(account::get_plan).put(account::put_plan),
+        )
         .route("/api/v1/devices", post(devices::create).get(devices::list))
         .route("/api/v1/devices/channel", get(channel::connect))
         .route("/api/v1/devices/{id}/commands", post(channel::send_command))
@@ -44,8 +62,16 @@ pub fn router(state: AppState) -> Router {
             get(device_settings::get).put(device_settings::put),
         )
         .route(
+            "/api/v1/devices/{id}/settings/motion",
+            get(device_settings::get_motion).put(device_settings::put_motion),
+        )
+        .route(
             "/api/v1/devices/{id}/events",
             post(doorbell_events::create).get(doorbell_events::list_for_device),
+        )
+        .route(
+            "/api/v1/devices/{id}/events/{event_id}",
+            axum::routing::patch(doorbell_events::update_clip),
         )
         .route("/api/v1/events", get(doorbell_events::list))
         .route(
@@ -110,6 +136,31 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sync/trigger", post(sync::trigger))
         .route("/api/v1/sync/conflicts", get(sync::conflicts))
         .route("/api/v1/events/stream", get(events::stream))
+        .route(
+            "/api/v1/notifications/webhooks",
+            post(notifications::add_webhook).get(notifications::list_webhooks),
+        )
+        .route(
+            "/api/v1/notifications/webhooks/{id}",
+            axum::routing::delete(notifications::delete_webhook),
+        )
+        .route(
+            "/api/v1/notifications/push-subscriptions",
+            post(notifications::add_subscription).get(notifications::list_subscriptions),
+        )
+        .route(
+            "/api/v1/notifications/push-subscriptions/{id}",
+            axum::routing::delete(notifications::delete_subscription),
+        )
+        .route(
+            "/api/v1/notifications/vapid-public-key",
+            get(notifications::vapid_public_key),
+        )
+        .route(
+            "/api/v1/notifications/preferences",
+            get(notifications::get_preferences).put(notifications::put_preferences),
+        )
+        .route("/api/v1/notifications/stats", get(notifications::stats))
         .route("/api/v1/files/{*key}", get(files::get))
         .route("/api/v1/jobs/dead-letters", get(media::dead_letters))
         .with_state(state)

@@ -10,6 +10,7 @@ mod runner;
 use crate::state::AppState;
 use tokio::task::JoinHandle;
 
+pub(crate) use runner::Job;
 pub use runner::JobError;
 
 /// Starts every consumer (unless `workers.concurrency` is 0) and the upload janitor.
@@ -25,12 +26,15 @@ pub async fn spawn(state: &AppState) -> anyhow::Result<Vec<JoinHandle<()>>> {
     if state.config.workers.concurrency == 0 {
         return Ok(handles);
     }
+    handles.push(tokio::spawn(crate::retention::run(state.clone())));
     handles.push(runner::start(state.clone(), probe::ProbeJob).await?);
     handles.push(runner::start(state.clone(), derive::DeriveJob).await?);
     handles.push(runner::start(state.clone(), index::IndexMediaJob).await?);
     handles.push(runner::start(state.clone(), index::IndexLibraryJob).await?);
     handles.push(runner::start(state.clone(), memory::MemoryJob).await?);
     handles.push(runner::start(state.clone(), memory::NotifyJob).await?);
+    handles.push(runner::start(state.clone(), crate::notifications::feed::FeedJob).await?);
+    handles.push(runner::start(state.clone(), crate::notifications::deliver::DeliverJob).await?);
     Ok(handles)
 }
 

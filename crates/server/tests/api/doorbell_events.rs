@@ -1,6 +1,7 @@
 //! Doorbell events end to end: idempotent posts with their bus event written once, a real clip
 //! through tus whose signed URLs show up once processed, filters and paging, ownership, hostile
-//! bodies, and what deleting a device or a clip does.
+//! bodies, and what deleting a device or a clip does; the full clip attached to an event posted
+//! with its alert clip.
 
 use crate::helpers::*;
 use reqwest::StatusCode;
@@ -27,6 +28,18 @@ fn body(kind: &str, timestamp: &str) -> Value {
     })
 }
 
+/// An event's view without its clip's links and status, which change with time (signed URLs,
+/// processing).
+fn without_links(event: &Value) -> Value {
+    let mut event = event.clone();
+    if let Some(fields) = event.as_object_mut() {
+        for name in ["video_url", "thumbnail_url", "media_status"] {
+            fields.remove(name);
+        }
+    }
+    event
+}
+
 impl TestApp {
     async fn post_event(&self, token: &str, device: &str, body: &Value) -> (StatusCode, Value) {
         let response = self
@@ -38,6 +51,37 @@ impl TestApp {
             .await
             .expect("post event");
         decode(response).await
+    }
+
+    async fn patch_event(
+        &self,
+        token: &str,
+        device: &str,
+        event: &str,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .patch(self.api(&format!("/devices/{device}/events/{event}")))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("patch event");
+        decode(response).await
+    }
+
+    /// A small photo item of the user's, standing in for a clip (only its ownership matters).
+    async fn upload_item(&self, token: &str) -> String {
+        let media_id = MediaId::new_random();
+        let path = self.data.path().join(format!("{media_id}.jpg"));
+        std::fs::write(&path, b"not really a jpeg").expect("write");
+        let meta = UploadMeta::new(media_id).with_file_defaults(&path);
+        self.client(token)
+            .upload_file(&path, &meta, &|_, _| {})
+            .await
+            .expect("upload");
+        media_id.to_string()
     }
 }
 
@@ -358,4 +402,157 @@ async fn deleting_a_device_removes_its_events() {
         .get_json(&user.token, &format!("/devices/{gone}/events"))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_full_clip_replaces_the_alert_clip_once() {
+    let app = spawn_app().await;
+    let bus = app._server.state.backends.bus.clone();
+    bus.subscribe("test-clips", &[Topic::DoorbellClipUpdated])
+        .await
+        .expect("subscribe");
+    let user = app.register("full-clip").await;
+    let (device, device_token) = app.create_device(&user.token, "doorbell").await;
+    let alert = app.upload_item(&device_token).await;
+    let full = app.upload_item(&device_token).await;
+    let mut posted = body("person", "2026-02-05T10:30:00Z");
+    posted["media_id"] = json!(alert);
+    posted["duration_seconds"] = json!(1.5);
+    let (status, created) = app.post_event(&device_token, &device, &posted).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let event = posted["event_id"].as_str().expect("id").to_string();
+
+    let patch = json!({"media_id": full, "duration_seconds": 25.0});
+    let (status, first) = app
+        .patch_event(&device_token, &device, &event, &patch)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["media_id"], full.as_str());
+    assert_eq!(first["duration_seconds"], 25.0);
+    assert_eq!(
+        first["detection_metadata"], created["detection_metadata"],
+        "kept when not given"
+    );
+    assert_eq!(first["event_type"], "person");
+    assert_eq!(first["timestamp"], created["timestamp"]);
+    // The same PATCH again: the same answer, and no second bus event.
+    let (status, again) = app
+        .patch_event(&device_token, &device, &event, &patch)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(without_links(&again), without_links(&first));
+    let delivered = bus
+        .claim("test-clips", 10, Duration::from_secs(30))
+        .await
+        .expect("claim");
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    assert_eq!(delivered[0].payload["event_id"], event.as_str());
+    assert_eq!(delivered[0].payload["media_id"], full.as_str());
+    assert_eq!(delivered[0].payload["event_type"], "person");
+    bus.ack(&delivered[0]).await.expect("ack");
+
+    // The owner may attach it too, with what the detector saw over the whole event.
+    let richer = json!({
+        "media_id": full, "duration_seconds": 26.5, "confidence": 0.7,
+        "detections": [{"label": " dog ", "confidence": 0.8, "x": 0, "y": 0, "w": 0.5, "h": 0.5}],
+    });
+    let (status, owner) = app.patch_event(&user.token, &device, &event, &richer).await;
+    assert_eq!(status, StatusCode::OK, "{owner}");
+    assert_eq!(owner["detection_metadata"]["confidence"], 0.7);
+    assert_eq!(
+        owner["detection_metadata"]["detected_objects"],
+        json!(["dog"])
+    );
+    let (_, listed) = app
+        .get_json(&user.token, &format!("/devices/{device}/events"))
+        .await;
+    assert_eq!(without_links(&listed["events"][0]), without_links(&owner));
+    assert_eq!(listed["pagination"]["total"], 1);
+}
+
+#[tokio::test]
+async fn clip_updates_check_callers_events_and_bodies() {
+    let app = spawn_app().await;
+    let alice = app.register("clip-alice").await;
+    let bob = app.register("clip-bob").await;
+    let (door, door_token) = app.create_device(&alice.token, "doorbell").await;
+    let (other, other_token) = app.create_device(&alice.token, "doorbell").await;
+    let (bobs_door, bobs_token) = app.create_device(&bob.token, "doorbell").await;
+    let clip = app.upload_item(&door_token).await;
+    let bobs_clip = app.upload_item(&bobs_token).await;
+    let posted = body("motion", "2026-02-05T10:30:00Z");
+    let (status, created) = app.post_event(&door_token, &door, &posted).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let event = posted["event_id"].as_str().expect("id").to_string();
+    let patch = json!({"media_id": clip, "duration_seconds": 25.0});
+
+    // Someone else's, another device's, or no such event: not found.
+    let unknown = new_id();
+    for (token, device, id) in [
+        (&bob.token, &door, &event),
+        (&bobs_token, &door, &event),
+        (&bobs_token, &bobs_door, &event),
+        (&door_token, &other, &event),
+        (&other_token, &other, &event),
+        (&alice.token, &other, &event),
+        (&alice.token, &door, &unknown),
+        (&alice.token, &door, &"evt_1".to_string()),
+        (&alice.token, &"nope".to_string(), &event),
+    ] {
+        let (status, error) = app.patch_event(token, device, id, &patch).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{device} {id}: {error}");
+    }
+
+    // A clip that is not one of alice's: upload it first.
+    for missing in [bobs_clip.clone(), new_id()] {
+        let bad = json!({"media_id": missing, "duration_seconds": 25.0});
+        let (status, error) = app.patch_event(&door_token, &door, &event, &bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+        let message = error["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("upload the clip first"), "{message}");
+    }
+
+    let hostile: Vec<(&str, Value)> = vec![
+        ("media_id", json!("clip.mp4")),
+        ("media_id", Value::Null),
+        ("duration_seconds", json!(3601)),
+        ("duration_seconds", json!(-1)),
+        ("duration_seconds", json!("long")),
+        ("confidence", json!(1.5)),
+        ("event_type", json!("person")),
+        (
+            "detections",
+            json!([{"label": "person", "confidence": 0.9, "x": 100, "y": 150, "w": 80, "h": 200}]),
+        ),
+        (
+            "detections",
+            Value::Array(vec![
+                json!({"label": "person", "confidence": 0.5, "x": 0, "y": 0, "w": 0.1, "h": 0.1});
+                51
+            ]),
+        ),
+    ];
+    for (field, value) in hostile {
+        let mut bad = patch.clone();
+        bad[field] = value;
+        let (status, error) = app.patch_event(&door_token, &door, &event, &bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{field}: {error}");
+        let message = error["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(field), "{field}: {message}");
+    }
+    let (status, error) = app
+        .patch_event(
+            &door_token,
+            &door,
+            &event,
+            &json!({"duration_seconds": 25.0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+
+    // Nothing of that was stored.
+    let (_, listed) = app
+        .get_json(&alice.token, &format!("/devices/{door}/events"))
+        .await;
+    assert_eq!(without_links(&listed["events"][0]), without_links(&created));
 }

@@ -1,5 +1,6 @@
 //! End-to-end API tests against a spawned server (random port, fresh data directory each).
 
+mod audio;
 mod auth;
 mod channel;
 mod devices;
@@ -7,6 +8,9 @@ mod doorbell_events;
 mod helpers;
 mod media;
 mod memories;
+mod motion_settings;
+mod notifications;
 mod processing;
+mod retention;
 mod sync;
 mod uploads;

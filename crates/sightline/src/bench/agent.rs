@@ -150,6 +150,7 @@ fn agent_config(options: &AgentBench, dir: &Path, server: SocketAddr, token: &st
         battery: BatterySource::Mains,
         upload_chunk_bytes: DEFAULT_UPLOAD_CHUNK_BYTES,
         control: "127.0.0.1:0".parse().expect("a socket address"),
+        doorbell: None,
     }
 }
 

@@ -5,6 +5,7 @@ mod ingest;
 pub mod memory;
 mod memory_cache;
 pub mod motion;
+pub mod notify;
 mod voice;
 
 pub use ingest::{IngestBench, Row, ingest, print_table};

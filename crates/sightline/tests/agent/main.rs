@@ -2,6 +2,7 @@
 //! network away: every capture must arrive exactly once, whatever happens on the way.
 
 mod channel;
+mod doorbell;
 mod kill;
 mod power;
 mod proxy;
@@ -164,6 +165,7 @@ pub fn agent_config_for(server: &str, device_id: &str, token: &str, dir: &Path) 
         battery: BatterySource::Mains,
         upload_chunk_bytes: 64 * 1024,
         control: "127.0.0.1:0".parse().unwrap(),
+        doorbell: None,
     }
 }
 

@@ -2,22 +2,22 @@ use super::MemoryStore;
 use crate::doorbell_events::*;
 use crate::error::{Result, StoreError};
 use async_trait::async_trait;
-use sightline_core::UserId;
-use sightline_core::doorbell_event::DoorbellEvent;
+use sightline_core::doorbell_event::{ClipUpdate, DoorbellEvent};
 use sightline_core::event::NewEvent;
 use sightline_core::ids::DoorbellEventId;
+use sightline_core::{DeviceId, UserId};
 use std::collections::HashMap;
 
 /// What SQLite's cascade and trigger do on delete happens here on read: an event whose device
 /// is gone is not there, and a clip that is gone reads as none.
 #[derive(Default)]
 pub(super) struct DoorbellState {
-    events: HashMap<(UserId, DoorbellEventId), DoorbellEvent>,
+    pub(super) events: HashMap<(UserId, DoorbellEventId), DoorbellEvent>,
 }
 
 impl super::State {
     /// The event as SQLite would hold it now, or `None` if its device went.
-    fn live_event(&self, event: &DoorbellEvent) -> Option<DoorbellEvent> {
+    pub(super) fn live_event(&self, event: &DoorbellEvent) -> Option<DoorbellEvent> {
         let device = self.devices.get(&event.device_id)?;
         if device.0.user_id != event.user_id {
             return None;
@@ -72,6 +72,35 @@ impl DoorbellEventStore for MemoryStore {
             .events
             .get(&(user, id))
             .and_then(|e| state.live_event(e)))
+    }
+
+    async fn update_clip(
+        &self,
+        user: UserId,
+        device: DeviceId,
+        id: DoorbellEventId,
+        update: &ClipUpdate,
+        events: &[NewEvent],
+    ) -> Result<UpdateOutcome> {
+        let mut state = self.lock()?;
+        let Some(current) = state
+            .doorbell
+            .events
+            .get(&(user, id))
+            .and_then(|e| state.live_event(e))
+            .filter(|e| e.device_id == device)
+        else {
+            return Ok(UpdateOutcome::NotFound);
+        };
+        if !state.media.contains_key(&(user, update.media_id)) {
+            return Ok(UpdateOutcome::UnknownClip);
+        }
+        let wanted = update.apply(&current);
+        if wanted != current {
+            state.doorbell.events.insert((user, id), wanted.clone());
+            state.insert_events(events);
+        }
+        Ok(UpdateOutcome::Updated(wanted))
     }
 
     async fn events(&self, user: UserId, q: &EventQuery) -> Result<EventPage> {

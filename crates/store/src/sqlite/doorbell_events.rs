@@ -8,14 +8,14 @@ use super::{SqliteStore, millis};
 use crate::doorbell_events::*;
 use crate::error::{Result, StoreError};
 use async_trait::async_trait;
-use sightline_core::doorbell_event::DoorbellEvent;
+use sightline_core::doorbell_event::{ClipUpdate, DoorbellEvent};
 use sightline_core::event::{NewEvent, PAYLOAD_VERSION};
 use sightline_core::ids::DoorbellEventId;
-use sightline_core::{MediaId, UserId};
+use sightline_core::{DeviceId, MediaId, UserId};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
-fn event(row: &SqliteRow) -> Result<DoorbellEvent> {
+pub(super) fn event(row: &SqliteRow) -> Result<DoorbellEvent> {
     let detections: StoredDetections =
         serde_json::from_str(&row.try_get::<String, _>("detections")?)
             .map_err(|e| StoreError::Corrupt(format!("event detections: {e}")))?;
@@ -141,6 +141,54 @@ impl DoorbellEventStore for SqliteStore {
     async fn event(&self, user: UserId, id: DoorbellEventId) -> Result<Option<DoorbellEvent>> {
         let mut conn = self.pool.acquire().await?;
         stored(&mut conn, user, id).await
+    }
+
+    async fn update_clip(
+        &self,
+        user: UserId,
+        device: DeviceId,
+        id: DoorbellEventId,
+        update: &ClipUpdate,
+        events: &[NewEvent],
+    ) -> Result<UpdateOutcome> {
+        // IMMEDIATE: the comparison with the stored row and the write see no other writer.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let Some(current) = stored(&mut tx, user, id)
+            .await?
+            .filter(|e| e.device_id == device)
+        else {
+            return Ok(UpdateOutcome::NotFound);
+        };
+        let own_media = "SELECT 1 FROM media WHERE user_id = ? AND id = ?";
+        if !exists(&mut tx, own_media, user, update.media_id.to_string()).await? {
+            return Ok(UpdateOutcome::UnknownClip);
+        }
+        let wanted = update.apply(&current);
+        if wanted == current {
+            return Ok(UpdateOutcome::Updated(current));
+        }
+        let detections = to_json(&StoredDetections {
+            version: PAYLOAD_VERSION,
+            items: wanted.detections.clone(),
+        })?;
+        sqlx::query(
+            "UPDATE doorbell_events SET media_id = ?, duration_secs = ?, confidence = ?, \
+             detections = ? WHERE user_id = ? AND id = ?",
+        )
+        .bind(update.media_id.to_string())
+        .bind(wanted.duration_secs)
+        .bind(wanted.confidence)
+        .bind(detections)
+        .bind(user.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        insert_events(&mut tx, events).await?;
+        let updated = stored(&mut tx, user, id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("updated event not readable".into()))?;
+        tx.commit().await?;
+        Ok(UpdateOutcome::Updated(updated))
     }
 
     async fn events(&self, user: UserId, q: &EventQuery) -> Result<EventPage> {

@@ -1,20 +1,22 @@
 //! The doorbell event contract: idempotent inserts that write their bus event exactly once,
 //! ownership of device and clip, filters, paging with totals, and what deleting a device or a
-//! clip does, all scoped by user.
+//! clip does, all scoped by user; replacing an event's alert clip by its full clip.
 
 use super::{media, user};
-use crate::doorbell_events::{DoorbellEventStore, EventQuery, InsertOutcome};
+use crate::doorbell_events::{DoorbellEventStore, EventQuery, InsertOutcome, UpdateOutcome};
 use crate::model::*;
 use crate::{EventBus, MetadataStore, StoreError};
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
-use sightline_core::doorbell_event::{Detection, DoorbellEvent, DoorbellEventNotice, EventType};
+use sightline_core::doorbell_event::{
+    ClipUpdate, Detection, DoorbellEvent, DoorbellEventNotice, EventType,
+};
 use sightline_core::event::{NewEvent, Topic};
 use sightline_core::ids::DoorbellEventId;
 use sightline_core::media::DeviceType;
 use sightline_core::{DeviceId, MediaId, UserId};
 use std::time::Duration;
 
-fn doorbell(user: UserId) -> Device {
+pub(super) fn doorbell(user: UserId) -> Device {
     Device {
         id: DeviceId::new_random(),
         user_id: user,
@@ -30,14 +32,14 @@ fn doorbell(user: UserId) -> Device {
     }
 }
 
-fn at(minute: i64) -> DateTime<Utc> {
+pub(super) fn at(minute: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 2, 5, 10, 0, 0)
         .single()
         .unwrap_or_else(Utc::now)
         + Span::minutes(minute)
 }
 
-fn event(
+pub(super) fn event(
     user: UserId,
     device: DeviceId,
     kind: EventType,
@@ -74,7 +76,7 @@ fn notice(e: &DoorbellEvent) -> Vec<NewEvent> {
     )]
 }
 
-async fn insert<S: DoorbellEventStore>(store: &S, e: &DoorbellEvent) -> InsertOutcome {
+pub(super) async fn insert<S: DoorbellEventStore>(store: &S, e: &DoorbellEvent) -> InsertOutcome {
     store.insert_event(e, &notice(e)).await.expect("insert")
 }
 
@@ -83,6 +85,7 @@ fn ids(events: &[DoorbellEvent]) -> Vec<DoorbellEventId> {
 }
 
 pub async fn doorbell_events_suite<S: MetadataStore + DoorbellEventStore + EventBus>(store: &S) {
+    clip_updates(store).await;
     let consumer = format!("notify-{}", UserId::new_random());
     store
         .subscribe(&consumer, &[Topic::DoorbellEvent])
@@ -262,4 +265,194 @@ pub async fn doorbell_events_suite<S: MetadataStore + DoorbellEventStore + Event
         ..EventQuery::default()
     };
     assert_eq!(store.events(alice.id, &gone).await.unwrap().total, 0);
+}
+
+fn clip_notice(e: &DoorbellEvent) -> Vec<NewEvent> {
+    vec![NewEvent::new(
+        Topic::DoorbellClipUpdated,
+        &DoorbellEventNotice::of(e, "suite"),
+    )]
+}
+
+/// The full clip replaces the alert clip once, with one bus event; replays, foreign events and
+/// foreign clips write nothing.
+async fn clip_updates<S: MetadataStore + DoorbellEventStore + EventBus>(store: &S) {
+    let consumer = format!("clips-{}", UserId::new_random());
+    store
+        .subscribe(&consumer, &[Topic::DoorbellClipUpdated])
+        .await
+        .unwrap();
+    let alice = user(&format!("alice-{}@example.com", UserId::new_random()));
+    let bob = user(&format!("bob-{}@example.com", UserId::new_random()));
+    store.create_user(&alice).await.unwrap();
+    store.create_user(&bob).await.unwrap();
+    let (front, side, bobs) = (doorbell(alice.id), doorbell(alice.id), doorbell(bob.id));
+    for d in [&front, &side, &bobs] {
+        store
+            .create_device(d, &format!("tok-{}", d.id))
+            .await
+            .unwrap();
+    }
+    let (alert, full, bobs_clip) = (media(alice.id, 6), media(alice.id, 7), media(bob.id, 7));
+    for m in [&alert, &full, &bobs_clip] {
+        store.commit_media(m, None, &[]).await.unwrap();
+    }
+    let posted = event(alice.id, front.id, EventType::Person, 0, Some(alert.id));
+    assert!(matches!(
+        insert(store, &posted).await,
+        InsertOutcome::Created(_)
+    ));
+
+    let update = ClipUpdate {
+        media_id: full.id,
+        duration_secs: 25.0,
+        confidence: None,
+        detections: None,
+    };
+    let expected = DoorbellEvent {
+        media_id: Some(full.id),
+        duration_secs: 25.0,
+        ..posted.clone()
+    };
+    // Twice: the same answer, and the bus event written once.
+    for _ in 0..2 {
+        let outcome = store
+            .update_clip(
+                alice.id,
+                front.id,
+                posted.id,
+                &update,
+                &clip_notice(&expected),
+            )
+            .await
+            .unwrap();
+        assert_eq!(outcome, UpdateOutcome::Updated(expected.clone()));
+    }
+    assert_eq!(
+        store.event(alice.id, posted.id).await.unwrap(),
+        Some(expected.clone())
+    );
+    let delivered = store
+        .claim(&consumer, 10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        delivered.len(),
+        1,
+        "a replayed update notifies nobody twice"
+    );
+    assert_eq!(delivered[0].topic, Topic::DoorbellClipUpdated);
+    let payload: DoorbellEventNotice =
+        serde_json::from_value(delivered[0].payload.clone()).expect("notice");
+    assert_eq!(
+        (payload.event_id, payload.media_id),
+        (posted.id, Some(full.id))
+    );
+    store.ack(&delivered[0]).await.unwrap();
+
+    // Confidence and detections replace the stored ones when given.
+    let richer = ClipUpdate {
+        confidence: Some(0.5),
+        detections: Some(vec![]),
+        ..update.clone()
+    };
+    let expected = DoorbellEvent {
+        confidence: Some(0.5),
+        detections: vec![],
+        ..expected
+    };
+    assert_eq!(
+        store
+            .update_clip(
+                alice.id,
+                front.id,
+                posted.id,
+                &richer,
+                &clip_notice(&expected)
+            )
+            .await
+            .unwrap(),
+        UpdateOutcome::Updated(expected.clone())
+    );
+    assert_eq!(store.pending(&consumer).await.unwrap(), 1);
+    for d in store
+        .claim(&consumer, 10, Duration::from_secs(30))
+        .await
+        .unwrap()
+    {
+        store.ack(&d).await.unwrap();
+    }
+
+    // Another user's, another device's or no event; a clip that is not alice's.
+    let bobs_event = DoorbellEvent {
+        user_id: bob.id,
+        device_id: bobs.id,
+        media_id: None,
+        ..posted.clone()
+    };
+    assert!(matches!(
+        insert(store, &bobs_event).await,
+        InsertOutcome::Created(_)
+    ));
+    let notices = clip_notice(&expected);
+    for (who, device, id) in [
+        (bob.id, front.id, posted.id),
+        (alice.id, side.id, posted.id),
+        (alice.id, bobs.id, posted.id),
+        (alice.id, front.id, DoorbellEventId::new_random()),
+    ] {
+        let outcome = store
+            .update_clip(who, device, id, &update, &notices)
+            .await
+            .unwrap();
+        assert_eq!(outcome, UpdateOutcome::NotFound);
+    }
+    for clip in [bobs_clip.id, MediaId::new_random()] {
+        let foreign = ClipUpdate {
+            media_id: clip,
+            ..update.clone()
+        };
+        let outcome = store
+            .update_clip(alice.id, front.id, posted.id, &foreign, &notices)
+            .await
+            .unwrap();
+        assert_eq!(outcome, UpdateOutcome::UnknownClip);
+    }
+    assert_eq!(
+        store.event(alice.id, posted.id).await.unwrap(),
+        Some(expected.clone())
+    );
+    assert_eq!(
+        store.event(bob.id, posted.id).await.unwrap(),
+        Some(bobs_event)
+    );
+    assert_eq!(store.pending(&consumer).await.unwrap(), 0);
+
+    // A clip deleted since may be attached again; an event whose device went is gone.
+    store.delete_media(alice.id, full.id, &[]).await.unwrap();
+    let again = ClipUpdate {
+        media_id: alert.id,
+        ..richer
+    };
+    let outcome = store
+        .update_clip(alice.id, front.id, posted.id, &again, &notices)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&outcome, UpdateOutcome::Updated(e) if e.media_id == Some(alert.id)),
+        "{outcome:?}"
+    );
+    assert!(store.delete_device(alice.id, front.id).await.unwrap());
+    let outcome = store
+        .update_clip(alice.id, front.id, posted.id, &again, &notices)
+        .await
+        .unwrap();
+    assert_eq!(outcome, UpdateOutcome::NotFound);
+    for d in store
+        .claim(&consumer, 10, Duration::from_secs(30))
+        .await
+        .unwrap()
+    {
+        store.ack(&d).await.unwrap();
+    }
 }
