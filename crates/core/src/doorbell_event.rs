@@ -264,6 +264,26 @@ pub struct ClipUpdateInput {
     pub detections: Option<Vec<Detection>>,
 }
 
+/// What the cloud AI tier found in an event's clip; it replaces the event's type, detections
+/// and confidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classification {
+    pub event_type: EventType,
+    pub detections: Vec<Detection>,
+    pub confidence: Option<f64>,
+}
+
+impl Classification {
+    pub fn apply(&self, event: &DoorbellEvent) -> DoorbellEvent {
+        DoorbellEvent {
+            event_type: self.event_type,
+            detections: self.detections.clone(),
+            confidence: self.confidence.or(event.confidence),
+            ..event.clone()
+        }
+    }
+}
+
 /// A checked clip update.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClipUpdate {

@@ -34,10 +34,14 @@ pub enum Topic {
     /// A doorbell event's full clip replaced its alert clip (the same notice, new `media_id`).
     #[serde(rename = "doorbell.clip_updated")]
     DoorbellClipUpdated,
+    /// The cloud AI tier looked at a new event's alert clip (or could not, and said why in the
+    /// log): notifications go out on this, with the event's final type.
+    #[serde(rename = "doorbell.classified")]
+    DoorbellClassified,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 11] = [
+    pub const ALL: [Topic; 12] = [
         Self::MediaUploaded,
         Self::MediaProbed,
         Self::MediaReady,
@@ -49,6 +53,7 @@ impl Topic {
         Self::MemoryFailed,
         Self::DoorbellEvent,
         Self::DoorbellClipUpdated,
+        Self::DoorbellClassified,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +69,7 @@ impl Topic {
             Self::MemoryFailed => "memory.failed",
             Self::DoorbellEvent => "doorbell.event",
             Self::DoorbellClipUpdated => "doorbell.clip_updated",
+            Self::DoorbellClassified => "doorbell.classified",
         }
     }
 

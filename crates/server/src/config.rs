@@ -33,6 +33,35 @@ pub struct Config {
     pub workers: WorkerConfig,
     pub media: MediaToolsConfig,
     pub retention: RetentionConfig,
+    pub ai: AiConfig,
+}
+
+/// The cloud AI tier: an object detector over each doorbell event's clip.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AiConfig {
+    /// Off: events keep the device's type and notify as they are.
+    pub enabled: bool,
+    /// A YOLO-format ONNX (v5 or v8 layout) to use instead of the NanoDet model from
+    /// `scripts/install-models.sh`; empty: NanoDet.
+    pub yolo_model: String,
+    /// Its class names in order; empty: the 80 COCO classes.
+    pub yolo_labels: Vec<String>,
+    /// Keyframes of an alert clip looked at: one every `every_secs`, at most `max_frames`.
+    pub every_secs: f32,
+    pub max_frames: usize,
+}
+
+impl Default for AiConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            yolo_model: String::new(),
+            yolo_labels: Vec::new(),
+            every_secs: 1.0,
+            max_frames: 6,
+        }
+    }
 }
 
 /// How long doorbell events are kept, where their clips go as they age, and the off-site copy.
@@ -126,6 +155,7 @@ impl Default for Config {
             workers: WorkerConfig::default(),
             media: MediaToolsConfig::default(),
             retention: RetentionConfig::default(),
+            ai: AiConfig::default(),
         }
     }
 }
@@ -195,6 +225,7 @@ impl std::fmt::Debug for Config {
             .field("uploads", &self.uploads)
             .field("workers", &self.workers)
             .field("retention", &self.retention)
+            .field("ai", &self.ai)
             .field("media", &self.media)
             .finish()
     }

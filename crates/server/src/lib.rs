@@ -71,6 +71,7 @@ async fn open_state(config: Config) -> anyhow::Result<(AppState, bool)> {
         ),
         tiers,
         offsite,
+        detector: Arc::default(),
     };
     Ok((state, search_is_new))
 }

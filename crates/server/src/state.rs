@@ -29,6 +29,8 @@ pub struct AppState {
     pub tiers: Option<Arc<sightline_store::blob::TieredBlobStore>>,
     /// The off-site copy of event clips, when configured.
     pub offsite: Option<Arc<dyn sightline_store::BlobStore>>,
+    /// The cloud AI tier's detector, loaded on first use.
+    pub detector: Arc<crate::workers::classify::DetectorSlot>,
 }
 
 /// One event for one user's `/events/stream`.

@@ -94,6 +94,8 @@ enum BenchCommand {
     Motion(sightline::bench::motion::MotionBench),
     /// Doorbell event accepted → SSE note and webhook delivery, p50/p99 at a steady rate.
     Notify(sightline::bench::notify::NotifyBench),
+    /// Doorbell press → classified notification, end to end on vtest.avi.
+    Doorbell(sightline::bench::doorbell::DoorbellBench),
     /// A 2-minute memory video: smart cut vs a naive full re-encode.
     Memory(sightline::bench::memory::MemoryBench),
     /// tus uploads vs plain copies of the same bytes on the same disk.
@@ -255,6 +257,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             which: BenchCommand::Notify(options),
         } => sightline::bench::notify::run(options).await?,
+        Command::Bench {
+            which: BenchCommand::Doorbell(options),
+        } => sightline::bench::doorbell::run(options).await?,
         Command::Bench {
             which:
                 BenchCommand::Ingest {

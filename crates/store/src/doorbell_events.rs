@@ -6,7 +6,7 @@
 use crate::error::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sightline_core::doorbell_event::{ClipUpdate, DoorbellEvent, EventType};
+use sightline_core::doorbell_event::{Classification, ClipUpdate, DoorbellEvent, EventType};
 use sightline_core::event::NewEvent;
 use sightline_core::ids::DoorbellEventId;
 use sightline_core::{DeviceId, UserId};
@@ -80,6 +80,16 @@ pub trait DoorbellEventStore: Send + Sync + 'static {
     ) -> Result<InsertOutcome>;
 
     async fn event(&self, user: UserId, id: DoorbellEventId) -> Result<Option<DoorbellEvent>>;
+
+    /// One transaction: the AI tier's verdict replaces type, detections and confidence, and
+    /// `events` are written. `None` when the event is gone.
+    async fn classify(
+        &self,
+        user: UserId,
+        id: DoorbellEventId,
+        verdict: &Classification,
+        events: &[NewEvent],
+    ) -> Result<Option<DoorbellEvent>>;
 
     /// One transaction: the event's clip and duration (and confidence and detections when
     /// given) replaced, and `events` written, unless the row already reads so.

@@ -18,6 +18,7 @@ mod keyframes;
 mod nanodet;
 mod package;
 mod preprocess;
+mod verdict;
 mod yolo;
 
 pub use boxes::iou;
@@ -32,3 +33,4 @@ pub use keyframes::{
     KEYFRAME_MAX_SIDE, KEYFRAME_TIMEOUT, decode_image, decode_keyframes, decode_keyframes_with,
 };
 pub use package::{PackageChange, SAME_PACKAGE_IOU, package_change};
+pub use verdict::{NOTIFY_SCORE, Verdict, verdict};

@@ -1,4 +1,4 @@
-//! `doorbell.event` → the owner's webhooks and Web Push subscriptions, when the event
+//! `doorbell.classified` → the owner's webhooks and Web Push subscriptions, when the event
 //! notifies. All targets are tried at once; if any fails, those that succeeded are recorded and
 //! the bus retries the event with backoff, sending only to the rest.
 
@@ -80,7 +80,7 @@ async fn send(
 #[async_trait]
 impl Job for DeliverJob {
     const CONSUMER: &'static str = "notify-push";
-    const TOPICS: &'static [Topic] = &[Topic::DoorbellEvent];
+    const TOPICS: &'static [Topic] = &[Topic::DoorbellClassified];
     type Event = DoorbellEventNotice;
 
     async fn handle(&self, state: &AppState, notice: &DoorbellEventNotice) -> Result<(), JobError> {

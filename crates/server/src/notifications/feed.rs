@@ -1,4 +1,5 @@
-//! `doorbell.event` → a note on the owner's `/events/stream`, for every event.
+//! `doorbell.classified` (an event as the AI tier left it) → a note on the owner's
+//! `/events/stream`, for every event.
 
 use super::latency::Channel;
 use crate::state::{AppState, Notification};
@@ -12,7 +13,7 @@ pub struct FeedJob;
 #[async_trait]
 impl Job for FeedJob {
     const CONSUMER: &'static str = "notify-feed";
-    const TOPICS: &'static [Topic] = &[Topic::DoorbellEvent];
+    const TOPICS: &'static [Topic] = &[Topic::DoorbellClassified];
     type Event = DoorbellEventNotice;
 
     async fn handle(&self, state: &AppState, notice: &DoorbellEventNotice) -> Result<(), JobError> {

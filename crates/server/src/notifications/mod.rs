@@ -1,4 +1,5 @@
-//! The notification service, fed by `doorbell.event` on the bus. Two consumers, so a slow
+//! The notification service, fed by `doorbell.classified` on the bus (each new event once the AI
+//! tier looked at its clip, see [`crate::workers::classify`]). Two consumers, so a slow
 //! webhook never holds up the live feed:
 //! - [`feed::FeedJob`] puts every event on its owner's `/events/stream` as a `doorbell.event`
 //!   note (the feed shows everything, quiet hours and cooldown included);

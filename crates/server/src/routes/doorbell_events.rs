@@ -53,14 +53,17 @@ pub async fn create(
         .validate(now)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let event = DoorbellEvent::new(caller.user_id, device, checked, now);
-    let notice = NewEvent::new(
-        Topic::DoorbellEvent,
-        &DoorbellEventNotice::of(&event, request_id.0),
-    );
+    let notice = DoorbellEventNotice::of(&event, request_id.0);
+    let mut notices = vec![NewEvent::new(Topic::DoorbellEvent, &notice)];
+    // Nothing for the AI tier to look at: the event is as classified as it gets, and its
+    // notification need not wait for a hop through the classifier.
+    if !crate::workers::classify::needs_classification(&state, &event) {
+        notices.push(NewEvent::new(Topic::DoorbellClassified, &notice));
+    }
     let (status, stored) = match state
         .backends
         .doorbell_events
-        .insert_event(&event, &[notice])
+        .insert_event(&event, &notices)
         .await?
     {
         InsertOutcome::Created(stored) => (StatusCode::CREATED, stored),

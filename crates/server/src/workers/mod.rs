@@ -1,6 +1,7 @@
 //! Processing workers: consumers of the event bus. Each job is idempotent (it checks the media
 //! row's state first), so at-least-once delivery never processes an item into a wrong state.
 
+pub mod classify;
 mod derive;
 mod index;
 mod memory;
@@ -33,6 +34,8 @@ pub async fn spawn(state: &AppState) -> anyhow::Result<Vec<JoinHandle<()>>> {
     handles.push(runner::start(state.clone(), index::IndexLibraryJob).await?);
     handles.push(runner::start(state.clone(), memory::MemoryJob).await?);
     handles.push(runner::start(state.clone(), memory::NotifyJob).await?);
+    handles.push(runner::start(state.clone(), classify::ClassifyEventJob).await?);
+    handles.push(runner::start(state.clone(), classify::ClassifyClipJob).await?);
     handles.push(runner::start(state.clone(), crate::notifications::feed::FeedJob).await?);
     handles.push(runner::start(state.clone(), crate::notifications::deliver::DeliverJob).await?);
     Ok(handles)

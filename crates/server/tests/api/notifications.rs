@@ -639,3 +639,53 @@ async fn web_push_is_encrypted_for_the_browser_and_signed_with_vapid() {
     let (_, stats) = app.get_json(&user.token, "/notifications/stats").await;
     assert_eq!(stats["channels"]["web_push"]["count"], 1, "{stats}");
 }
+
+/// The cloud AI tier between the event and its notification: a clip of people walking makes a
+/// motion event a person event, with the person's box, before the owner hears of it.
+#[tokio::test]
+async fn a_clip_with_people_is_classified_before_it_notifies() {
+    let app = spawn_app().await;
+    let owner = app.register("ai").await;
+    let (device, device_token) = app.create_device(&owner.token, "doorbell").await;
+    let clip = app.data.path().join("walkers.mp4");
+    ffmpeg(&[
+        "-i",
+        "/usr/share/doc/opencv-doc/examples/data/vtest.avi",
+        "-t",
+        "3",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        clip.to_str().expect("utf-8 path"),
+    ])
+    .await;
+    let media_id = MediaId::new_random();
+    let mut meta = UploadMeta::new(media_id).with_file_defaults(&clip);
+    meta.device_id = Some(device.clone());
+    app.client(&device_token)
+        .upload_file(&clip, &meta, &|_, _| {})
+        .await
+        .expect("upload");
+    let mut stream = Stream::open(&app, &owner.token).await;
+    let mut body = event("motion");
+    body["media_id"] = json!(media_id.to_string());
+    body["detections"] = json!([]);
+    post_event(&app, &device_token, &device, &body).await;
+    let note = stream.next_doorbell().await;
+    assert_eq!(note["event_type"], "person", "{note}");
+    let (_, listed) = app.get_json(&owner.token, "/events").await;
+    let stored = &listed["events"][0];
+    assert_eq!(stored["event_type"], "person");
+    let boxes = stored["detection_metadata"]["bounding_boxes"]
+        .as_array()
+        .expect("boxes");
+    let person = boxes
+        .iter()
+        .find(|b| b["label"] == "person")
+        .unwrap_or_else(|| panic!("a person box: {stored}"));
+    assert!(person["confidence"].as_f64().unwrap_or(0.0) >= 0.5);
+    assert!(person["h"].as_f64().unwrap_or(0.0) > person["w"].as_f64().unwrap_or(1.0));
+}

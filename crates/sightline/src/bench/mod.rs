@@ -1,6 +1,7 @@
 //! `sightline bench …`: measurements that back the numbers in docs/benchmarks.md.
 
 pub mod agent;
+pub mod doorbell;
 mod ingest;
 pub mod memory;
 mod memory_cache;

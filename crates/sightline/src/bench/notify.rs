@@ -65,8 +65,12 @@ async fn webhook_receiver(seen: Seen) -> anyhow::Result<String> {
     Ok(format!("http://{addr}/bench/webhook"))
 }
 
-/// Reads the stream in the background, recording each `doorbell.event` note.
-async fn stream_client(session: &Session, seen: Seen) -> anyhow::Result<()> {
+/// Reads the owner's stream in the background, handing each `doorbell.event` note's payload to
+/// `on_note` as it is read.
+pub(crate) async fn follow_doorbell_notes(
+    session: &Session,
+    mut on_note: impl FnMut(Value) + Send + 'static,
+) -> anyhow::Result<()> {
     let mut response = session
         .http
         .get(format!("{}/api/v1/events/stream", session.base))
@@ -87,12 +91,8 @@ async fn stream_client(session: &Session, seen: Seen) -> anyhow::Result<()> {
                     continue;
                 }
                 let data = block.lines().find_map(|l| l.strip_prefix("data: "));
-                if let Some(payload) = data.and_then(|d| serde_json::from_str::<Value>(d).ok())
-                    && let Some((id, ms)) = since_accepted(&payload)
-                {
-                    seen.lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(id, ms);
+                if let Some(payload) = data.and_then(|d| serde_json::from_str::<Value>(d).ok()) {
+                    on_note(payload);
                 }
             }
         }
@@ -175,7 +175,16 @@ pub async fn run(options: NotifyBench) -> anyhow::Result<()> {
         .post("/notifications/webhooks", json!({"url": hook_url}))
         .await?;
     ensure!(status == 201, "registering the webhook failed: {created}");
-    stream_client(&session, streamed.clone()).await?;
+    let on_stream = streamed.clone();
+    follow_doorbell_notes(&session, move |payload| {
+        if let Some((id, ms)) = since_accepted(&payload) {
+            on_stream
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id, ms);
+        }
+    })
+    .await?;
 
     let total = (u64::from(options.rate) * options.secs) as usize;
     let every = Duration::from_secs_f64(1.0 / f64::from(options.rate.max(1)));

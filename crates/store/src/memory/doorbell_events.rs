@@ -2,7 +2,7 @@ use super::MemoryStore;
 use crate::doorbell_events::*;
 use crate::error::{Result, StoreError};
 use async_trait::async_trait;
-use sightline_core::doorbell_event::{ClipUpdate, DoorbellEvent};
+use sightline_core::doorbell_event::{Classification, ClipUpdate, DoorbellEvent};
 use sightline_core::event::NewEvent;
 use sightline_core::ids::DoorbellEventId;
 use sightline_core::{DeviceId, UserId};
@@ -72,6 +72,28 @@ impl DoorbellEventStore for MemoryStore {
             .events
             .get(&(user, id))
             .and_then(|e| state.live_event(e)))
+    }
+
+    async fn classify(
+        &self,
+        user: UserId,
+        id: DoorbellEventId,
+        verdict: &Classification,
+        events: &[NewEvent],
+    ) -> Result<Option<DoorbellEvent>> {
+        let mut state = self.lock()?;
+        let Some(current) = state
+            .doorbell
+            .events
+            .get(&(user, id))
+            .and_then(|e| state.live_event(e))
+        else {
+            return Ok(None);
+        };
+        let stored = verdict.apply(&current);
+        state.doorbell.events.insert((user, id), stored.clone());
+        state.insert_events(events);
+        Ok(Some(stored))
     }
 
     async fn update_clip(

@@ -8,7 +8,7 @@ use super::{SqliteStore, millis};
 use crate::doorbell_events::*;
 use crate::error::{Result, StoreError};
 use async_trait::async_trait;
-use sightline_core::doorbell_event::{ClipUpdate, DoorbellEvent};
+use sightline_core::doorbell_event::{Classification, ClipUpdate, DoorbellEvent};
 use sightline_core::event::{NewEvent, PAYLOAD_VERSION};
 use sightline_core::ids::DoorbellEventId;
 use sightline_core::{DeviceId, MediaId, UserId};
@@ -141,6 +141,39 @@ impl DoorbellEventStore for SqliteStore {
     async fn event(&self, user: UserId, id: DoorbellEventId) -> Result<Option<DoorbellEvent>> {
         let mut conn = self.pool.acquire().await?;
         stored(&mut conn, user, id).await
+    }
+
+    async fn classify(
+        &self,
+        user: UserId,
+        id: DoorbellEventId,
+        verdict: &Classification,
+        events: &[NewEvent],
+    ) -> Result<Option<DoorbellEvent>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let Some(current) = stored(&mut tx, user, id).await? else {
+            return Ok(None);
+        };
+        let wanted = verdict.apply(&current);
+        let detections = to_json(&StoredDetections {
+            version: PAYLOAD_VERSION,
+            items: wanted.detections.clone(),
+        })?;
+        sqlx::query(
+            "UPDATE doorbell_events SET event_type = ?, confidence = ?, detections = ? \
+             WHERE user_id = ? AND id = ?",
+        )
+        .bind(wanted.event_type.as_str())
+        .bind(wanted.confidence)
+        .bind(detections)
+        .bind(user.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        insert_events(&mut tx, events).await?;
+        let classified = stored(&mut tx, user, id).await?;
+        tx.commit().await?;
+        Ok(classified)
     }
 
     async fn update_clip(

@@ -8,7 +8,8 @@ use crate::model::*;
 use crate::{EventBus, MetadataStore, StoreError};
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
 use sightline_core::doorbell_event::{
-    ClipUpdate, Detection, DoorbellEvent, DoorbellEventNotice, EventType,
+    Classification as ClipVerdict, ClipUpdate, Detection, DoorbellEvent, DoorbellEventNotice,
+    EventType,
 };
 use sightline_core::event::{NewEvent, Topic};
 use sightline_core::ids::DoorbellEventId;
@@ -86,6 +87,7 @@ fn ids(events: &[DoorbellEvent]) -> Vec<DoorbellEventId> {
 
 pub async fn doorbell_events_suite<S: MetadataStore + DoorbellEventStore + EventBus>(store: &S) {
     clip_updates(store).await;
+    classification(store).await;
     let consumer = format!("notify-{}", UserId::new_random());
     store
         .subscribe(&consumer, &[Topic::DoorbellEvent])
@@ -455,4 +457,83 @@ async fn clip_updates<S: MetadataStore + DoorbellEventStore + EventBus>(store: &
     {
         store.ack(&d).await.unwrap();
     }
+}
+
+/// The AI tier's verdict replaces type, detections and confidence, with its bus event, and
+/// leaves the rest; a gone event is `None` and writes nothing.
+async fn classification<S: MetadataStore + DoorbellEventStore + EventBus>(store: &S) {
+    let owner = user(&format!("ai-{}@example.com", UserId::new_random()));
+    store.create_user(&owner).await.unwrap();
+    let door = doorbell(owner.id);
+    store
+        .create_device(&door, &format!("tok-{}", door.id))
+        .await
+        .unwrap();
+    let seen = event(owner.id, door.id, EventType::Motion, 5, None);
+    insert(store, &seen).await;
+    let consumer = format!("classified-{}", UserId::new_random());
+    store
+        .subscribe(&consumer, &[Topic::DoorbellClassified])
+        .await
+        .unwrap();
+    let verdict = ClipVerdict {
+        event_type: EventType::Person,
+        detections: vec![Detection {
+            label: "person".into(),
+            confidence: 0.81,
+            x: 0.4,
+            y: 0.1,
+            w: 0.2,
+            h: 0.7,
+        }],
+        confidence: Some(0.81),
+    };
+    let notice = vec![NewEvent::new(
+        Topic::DoorbellClassified,
+        &DoorbellEventNotice::of(&verdict.apply(&seen), "suite"),
+    )];
+    let classified = store
+        .classify(owner.id, seen.id, &verdict, &notice)
+        .await
+        .unwrap()
+        .expect("the event is there");
+    assert_eq!(classified, verdict.apply(&seen));
+    assert_eq!(classified.event_type, EventType::Person);
+    assert_eq!(
+        classified.duration_secs, seen.duration_secs,
+        "the rest stays"
+    );
+    assert_eq!(
+        store.event(owner.id, seen.id).await.unwrap(),
+        Some(classified)
+    );
+    let delivered = store
+        .claim(&consumer, 10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].topic, Topic::DoorbellClassified);
+    let gone = store
+        .classify(owner.id, DoorbellEventId::new_random(), &verdict, &notice)
+        .await
+        .unwrap();
+    assert_eq!(gone, None);
+    let stranger = user(&format!("x-{}@example.com", UserId::new_random()));
+    store.create_user(&stranger).await.unwrap();
+    assert_eq!(
+        store
+            .classify(stranger.id, seen.id, &verdict, &notice)
+            .await
+            .unwrap(),
+        None,
+        "another user's event"
+    );
+    assert!(
+        store
+            .claim(&consumer, 10, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing written for a gone event"
+    );
 }
