@@ -68,13 +68,40 @@ impl BackgroundModel {
         strength: &mut [u8],
     ) -> usize {
         // Without a tone shift (most frames) the loop has no table look-up and vectorises.
-        if lut.iter().all(|&s| s == 0.0) {
-            self.classify::<false>(frame, lut, thresholds, rates, strength)
-        } else {
+        let tone = lut.iter().any(|&s| s != 0.0);
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU was just found to have AVX2, all the function asks for.
+            return unsafe { self.classify_avx2(tone, frame, lut, thresholds, rates, strength) };
+        }
+        if tone {
             self.classify::<true>(frame, lut, thresholds, rates, strength)
+        } else {
+            self.classify::<false>(frame, lut, thresholds, rates, strength)
         }
     }
 
+    /// The same loop compiled for AVX2: eight pixels a step instead of four, and the float to
+    /// byte packing of `strength` in a few instructions instead of lane by lane.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn classify_avx2(
+        &mut self,
+        tone: bool,
+        frame: &[u8],
+        lut: &[f32; 256],
+        thresholds: Thresholds,
+        rates: Rates,
+        strength: &mut [u8],
+    ) -> usize {
+        if tone {
+            self.classify::<true>(frame, lut, thresholds, rates, strength)
+        } else {
+            self.classify::<false>(frame, lut, thresholds, rates, strength)
+        }
+    }
+
+    #[inline(always)]
     fn classify<const TONE: bool>(
         &mut self,
         frame: &[u8],
@@ -155,6 +182,49 @@ mod tests {
         assert_eq!(n, 1);
         assert!(strength[0] >= 32);
         assert_eq!(strength[1], 0);
+    }
+
+    /// The AVX2 build must say exactly what the portable one says, or a detector's result
+    /// would depend on the CPU it runs on.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_avx2_build_matches_the_portable_one() {
+        if !std::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let n = 4099;
+        let mut seed = 7u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (seed >> 16) as u8
+        };
+        let start: Vec<u8> = (0..n).map(|_| next()).collect();
+        let mut lut = [0.0f32; 256];
+        for (i, v) in lut.iter_mut().enumerate() {
+            *v = (i as f32 * 0.37).sin() * 20.0;
+        }
+        for tone in [false, true] {
+            let (mut plain, mut wide) = (
+                BackgroundModel::new(&start, 9.0),
+                BackgroundModel::new(&start, 9.0),
+            );
+            let (mut a, mut b) = (vec![0u8; n], vec![0u8; n]);
+            for _ in 0..20 {
+                let frame: Vec<u8> = (0..n).map(|_| next()).collect();
+                let table = if tone { lut } else { [0.0; 256] };
+                let moving = if tone {
+                    plain.classify::<true>(&frame, &table, T, R, &mut a)
+                } else {
+                    plain.classify::<false>(&frame, &table, T, R, &mut a)
+                };
+                // SAFETY: AVX2 was detected above.
+                let wide_moving = unsafe { wide.classify_avx2(tone, &frame, &table, T, R, &mut b) };
+                assert_eq!(moving, wide_moving);
+                assert_eq!(a, b);
+                assert_eq!(plain.mean, wide.mean);
+                assert_eq!(plain.variance, wide.variance);
+            }
+        }
     }
 
     #[test]

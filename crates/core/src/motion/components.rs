@@ -56,10 +56,13 @@ struct Stats {
     max_y: u32,
 }
 
-/// Reusable buffers of the labelling.
+/// Reusable buffers of the labelling. Most of a doorbell's frame is still: rows without a
+/// moving pixel are skipped by a quick test, and only the rows labelled last time are cleared.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Labeller {
     labels: Vec<u32>,
+    /// Rows of `labels` that hold labels (the rest are all 0).
+    used_rows: Vec<bool>,
     parent: Vec<u32>,
     stats: Vec<Option<Stats>>,
 }
@@ -77,16 +80,30 @@ impl Labeller {
         out: &mut Vec<MotionBox>,
     ) {
         out.clear();
-        self.labels.clear();
-        self.labels.resize(width * height, 0);
+        if self.labels.len() != width * height || self.used_rows.len() != height {
+            self.labels.clear();
+            self.labels.resize(width * height, 0);
+            self.used_rows.clear();
+            self.used_rows.resize(height, false);
+        }
+        for (row, used) in self.used_rows.iter_mut().enumerate() {
+            if std::mem::take(used) {
+                self.labels[row * width..(row + 1) * width].fill(0);
+            }
+        }
         self.parent.clear();
         self.parent.push(0);
         for row in 0..height {
-            for col in 0..width {
+            let cells = &mask[row * width..(row + 1) * width];
+            // An OR over the row vectorises where a search for the first set byte does not.
+            if cells.iter().fold(0u8, |any, &m| any | m) == 0 {
+                continue;
+            }
+            self.used_rows[row] = true;
+            let mut next = set_from(cells, 0);
+            while let Some(col) = next {
+                next = set_from(cells, col + 1);
                 let i = row * width + col;
-                if mask[i] == 0 {
-                    continue;
-                }
                 let mut label = 0;
                 let mut neighbour = |j: usize, labels: &[u32], parent: &mut Vec<u32>| {
                     let l = labels[j];
@@ -120,12 +137,12 @@ impl Labeller {
         }
         self.stats.clear();
         self.stats.resize(self.parent.len(), None);
-        for row in 0..height {
-            for col in 0..width {
+        for row in (0..height).filter(|&r| self.used_rows[r]) {
+            let cells = &mask[row * width..(row + 1) * width];
+            let mut next = set_from(cells, 0);
+            while let Some(col) = next {
+                next = set_from(cells, col + 1);
                 let i = row * width + col;
-                if self.labels[i] == 0 {
-                    continue;
-                }
                 let root = find(&mut self.parent, self.labels[i]) as usize;
                 let (x, y, s) = (col as u32, row as u32, strength[i] as u32);
                 let st = self.stats[root].get_or_insert(Stats {
@@ -163,6 +180,19 @@ impl Labeller {
         }
         out.sort_by(|a, b| b.area.cmp(&a.area).then(a.y.cmp(&b.y)).then(a.x.cmp(&b.x)));
     }
+}
+
+/// The first set cell at or after `from`, skipping clear cells eight at a time.
+fn set_from(cells: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i + 8 <= cells.len() {
+        let word = u64::from_le_bytes(cells[i..i + 8].try_into().ok()?);
+        if word != 0 {
+            return Some(i + (word.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    (i..cells.len()).find(|&j| cells[j] != 0)
 }
 
 fn find(parent: &mut [u32], mut x: u32) -> u32 {
