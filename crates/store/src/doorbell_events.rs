@@ -47,6 +47,31 @@ pub struct EventQuery {
     /// 1 to [`MAX_PAGE`]; larger values are cut to it.
     pub limit: u32,
     pub offset: u32,
+    /// Keyset paging: only events older than this one in the listing's order (time, then id,
+    /// newest first), so a page does not shift when new events arrive.
+    pub after: Option<EventCursor>,
+}
+
+/// Where a page ended: the last event's time and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventCursor {
+    pub occurred_at: DateTime<Utc>,
+    pub id: DoorbellEventId,
+}
+
+impl EventCursor {
+    pub fn of(event: &DoorbellEvent) -> Self {
+        Self {
+            occurred_at: event.occurred_at,
+            id: event.id,
+        }
+    }
+
+    /// Whether `event` comes after the cursor in the listing (is older).
+    pub fn precedes(&self, event: &DoorbellEvent) -> bool {
+        let key = |t: DateTime<Utc>, id: DoorbellEventId| (t.timestamp_millis(), id.to_string());
+        key(event.occurred_at, event.id) < key(self.occurred_at, self.id)
+    }
 }
 
 impl Default for EventQuery {
@@ -58,6 +83,7 @@ impl Default for EventQuery {
             event_type: None,
             limit: 50,
             offset: 0,
+            after: None,
         }
     }
 }
@@ -65,8 +91,10 @@ impl Default for EventQuery {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventPage {
     pub events: Vec<DoorbellEvent>,
-    /// How many match the query, over all pages.
+    /// How many match the query's filters, over all pages (the cursor aside).
     pub total: u64,
+    /// More events follow this page.
+    pub has_more: bool,
 }
 
 #[async_trait]

@@ -24,7 +24,9 @@ use sightline_core::doorbell_event::{
 };
 use sightline_core::event::{NewEvent, Topic};
 use sightline_core::ids::DoorbellEventId;
-use sightline_store::doorbell_events::{EventQuery, InsertOutcome, MAX_PAGE, UpdateOutcome};
+use sightline_store::doorbell_events::{
+    EventCursor, EventQuery, InsertOutcome, MAX_PAGE, UpdateOutcome,
+};
 
 fn device_id(id: &str) -> ApiResult<DeviceId> {
     DeviceId::parse(id).map_err(|_| ApiError::NotFound)
@@ -169,8 +171,35 @@ pub struct ListParams {
     event_type: Option<String>,
     limit: Option<String>,
     offset: Option<String>,
+    /// The `next_cursor` of the page before.
+    cursor: Option<String>,
     /// `GET /events` only.
     device_id: Option<String>,
+}
+
+/// A cursor is opaque to clients: base64url of `{occurred_at ms}.{event id}`.
+fn encode_cursor(cursor: EventCursor) -> String {
+    use base64::Engine;
+    let text = format!("{}.{}", cursor.occurred_at.timestamp_millis(), cursor.id);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+fn decode_cursor(text: &str) -> ApiResult<EventCursor> {
+    use base64::Engine;
+    let bad = || ApiError::BadRequest("cursor is not one this server gave out".into());
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.as_bytes())
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (ms, id) = text.split_once('.').ok_or_else(bad)?;
+    Ok(EventCursor {
+        occurred_at: ms
+            .parse::<i64>()
+            .ok()
+            .and_then(DateTime::from_timestamp_millis)
+            .ok_or_else(bad)?,
+        id: DoorbellEventId::parse(id).map_err(|_| bad())?,
+    })
 }
 
 fn time(name: &str, value: Option<&str>) -> ApiResult<Option<DateTime<Utc>>> {
@@ -217,6 +246,17 @@ fn query(params: &ListParams, device: Option<DeviceId>) -> ApiResult<EventQuery>
             .parse::<u32>()
             .map_err(|_| ApiError::BadRequest("offset must be a non-negative integer".into()))?,
     };
+    let after = params
+        .cursor
+        .as_deref()
+        .filter(|c| c.len() <= 200)
+        .map(decode_cursor)
+        .transpose()?;
+    if after.is_some() && offset > 0 {
+        return Err(ApiError::BadRequest(
+            "give either cursor or offset, not both".into(),
+        ));
+    }
     Ok(EventQuery {
         device,
         start,
@@ -224,6 +264,7 @@ fn query(params: &ListParams, device: Option<DeviceId>) -> ApiResult<EventQuery>
         event_type,
         limit,
         offset,
+        after,
     })
 }
 
@@ -282,14 +323,19 @@ async fn page(state: &AppState, caller: &Caller, query: &EventQuery) -> ApiResul
         .events(caller.user_id, query)
         .await?;
     let views = futures::future::try_join_all(found.events.iter().map(|e| view(state, e))).await?;
-    let has_more = u64::from(query.offset) + (views.len() as u64) < found.total;
+    let next_cursor = found
+        .events
+        .last()
+        .filter(|_| found.has_more)
+        .map(|last| encode_cursor(EventCursor::of(last)));
     Ok(Json(json!({
         "events": views,
         "pagination": {
             "total": found.total,
             "limit": query.limit,
             "offset": query.offset,
-            "has_more": has_more,
+            "has_more": found.has_more,
+            "next_cursor": next_cursor,
         },
     })))
 }

@@ -238,7 +238,7 @@ async fn events_filter_and_page_newest_first() {
     assert_eq!(ids(&all), newest_first);
     assert_eq!(
         all["pagination"],
-        json!({"total": 5, "limit": 50, "offset": 0, "has_more": false})
+        json!({"total": 5, "limit": 50, "offset": 0, "has_more": false, "next_cursor": null})
     );
 
     let (_, front_only) = app
@@ -273,13 +273,28 @@ async fn events_filter_and_page_newest_first() {
     );
 
     let (_, first) = app.get_json(&user.token, "/events?limit=2").await;
-    assert_eq!(
-        first["pagination"],
-        json!({"total": 5, "limit": 2, "offset": 0, "has_more": true})
-    );
+    assert_eq!(first["pagination"]["has_more"], true);
+    assert_eq!(first["pagination"]["total"], 5);
     let (_, last) = app.get_json(&user.token, "/events?limit=2&offset=4").await;
     assert_eq!(ids(&last), vec![posted[0].clone()]);
     assert_eq!(last["pagination"]["has_more"], false);
+
+    // The cursor walks the same list, page by page, to its end.
+    let mut walked = ids(&first);
+    let mut cursor = first["pagination"]["next_cursor"]
+        .as_str()
+        .map(str::to_owned);
+    while let Some(next) = cursor {
+        let (status, page) = app
+            .get_json(&user.token, &format!("/events?limit=2&cursor={next}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        walked.extend(ids(&page));
+        cursor = page["pagination"]["next_cursor"]
+            .as_str()
+            .map(str::to_owned);
+    }
+    assert_eq!(walked, newest_first);
 
     // A device token sees only its own device's events.
     let (_, own) = app.get_json(&back_token, "/events").await;
@@ -295,6 +310,9 @@ async fn events_filter_and_page_newest_first() {
         "/events?end_time=2026-13-01T00:00:00Z",
         "/events?start_time=2026-02-06T00:00:00Z&end_time=2026-02-05T00:00:00Z",
         "/events?device_id=nope",
+        "/events?cursor=not-a-cursor",
+        "/events?cursor=MTIzLm5vdC1hLXV1aWQ",
+        "/events?cursor=MTcwMDAwMDAwMDAwMC4wYmYzYzQ5Mi0xMTExLTRhNGEtOWE5YS0wMDAwMDAwMDAwMDE&offset=1",
     ] {
         let (status, error) = app.get_json(&user.token, bad).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {error}");

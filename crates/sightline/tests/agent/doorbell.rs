@@ -655,3 +655,42 @@ async fn a_pre_recorded_message_plays_on_the_doorbell_and_is_cached() {
     );
     assert!(played.exists());
 }
+
+#[tokio::test]
+async fn outside_its_schedule_the_doorbell_ignores_motion() {
+    use sightline_core::motion::{Schedule, ScheduleWindow};
+    let doorbell = Doorbell::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let source = CaptureSource::File(scene(dir.path()));
+    // Armed only from two to three hours from now.
+    let now = chrono::Local::now();
+    let hhmm = |t: chrono::DateTime<chrono::Local>| t.format("%H:%M").to_string();
+    let window = ScheduleWindow::parse(
+        &hhmm(now + chrono::Duration::hours(2)),
+        &hhmm(now + chrono::Duration::hours(3)),
+        &["all"],
+    )
+    .unwrap();
+    let motion = MotionRuntime {
+        enabled: true,
+        config: MotionConfig::default(),
+        schedule: Some(Schedule {
+            enabled: true,
+            windows: vec![window],
+        }),
+        night: false,
+    };
+    let agent = doorbell
+        .agent(dir.path(), source, motion, Duration::from_secs(2))
+        .await;
+    // The walker crosses between 6 and 10 s of the scene.
+    tokio::time::sleep(Duration::from_secs(13)).await;
+    assert!(doorbell.events().await.is_empty());
+    // The schedule covers motion only: the button still rings.
+    agent.doorbell().unwrap().trigger(Trigger::Button).await;
+    let events = doorbell
+        .events_until(Duration::from_secs(20), |e| !e.is_empty())
+        .await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["event_type"], "doorbell_press");
+}

@@ -142,11 +142,19 @@ impl DoorbellEventStore for MemoryStore {
             std::cmp::Reverse((e.occurred_at.timestamp_millis(), e.id.to_string()))
         });
         let total = found.len() as u64;
-        let events = found
+        let limit = q.limit.clamp(1, MAX_PAGE) as usize;
+        let mut events: Vec<DoorbellEvent> = found
             .into_iter()
+            .filter(|e| q.after.is_none_or(|c| c.precedes(e)))
             .skip(q.offset as usize)
-            .take(q.limit.clamp(1, MAX_PAGE) as usize)
+            .take(limit + 1)
             .collect();
-        Ok(EventPage { events, total })
+        let has_more = events.len() > limit;
+        events.truncate(limit);
+        Ok(EventPage {
+            events,
+            total,
+            has_more,
+        })
     }
 }

@@ -232,14 +232,29 @@ impl DoorbellEventStore for SqliteStore {
         let (total,): (i64,) = count.build_query_as().fetch_one(&mut *tx).await?;
         let mut page = QueryBuilder::<Sqlite>::new("SELECT *");
         filter(&mut page, user, q);
+        if let Some(after) = q.after {
+            let at = millis(after.occurred_at);
+            page.push(" AND (occurred_at < ")
+                .push_bind(at)
+                .push(" OR (occurred_at = ")
+                .push_bind(at)
+                .push(" AND id < ")
+                .push_bind(after.id.to_string())
+                .push("))");
+        }
+        let limit = i64::from(q.limit.clamp(1, MAX_PAGE));
         page.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
-            .push_bind(i64::from(q.limit.clamp(1, MAX_PAGE)))
+            .push_bind(limit + 1)
             .push(" OFFSET ")
             .push_bind(i64::from(q.offset));
         let rows = page.build().fetch_all(&mut *tx).await?;
         tx.commit().await?;
+        let mut events: Vec<DoorbellEvent> = rows.iter().map(event).collect::<Result<_>>()?;
+        let has_more = events.len() as i64 > limit;
+        events.truncate(limit as usize);
         Ok(EventPage {
-            events: rows.iter().map(event).collect::<Result<_>>()?,
+            events,
+            has_more,
             total: total.max(0) as u64,
         })
     }

@@ -230,6 +230,50 @@ pub async fn doorbell_events_suite<S: MetadataStore + DoorbellEventStore + Event
         seen.extend(ids(&page.events));
     }
     assert_eq!(seen, ids(&all.events));
+
+    // Keyset paging: each page starts after the last one's final event; a new event arriving
+    // meanwhile (newer than all) does not shift the pages. It comes from a device deleted
+    // afterwards, so the rest of the suite sees the five it expects.
+    let extra = doorbell(alice.id);
+    store
+        .create_device(&extra, &format!("tok-{}", extra.id))
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let page = store
+            .events(
+                alice.id,
+                &EventQuery {
+                    limit: 2,
+                    after,
+                    ..EventQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        pages += 1;
+        seen.extend(ids(&page.events));
+        if pages == 1 {
+            insert(
+                store,
+                &event(alice.id, extra.id, EventType::Motion, 90, None),
+            )
+            .await;
+        }
+        if !page.has_more {
+            break;
+        }
+        after = page
+            .events
+            .last()
+            .map(crate::doorbell_events::EventCursor::of);
+    }
+    assert_eq!(seen, ids(&all.events));
+    assert_eq!(pages, 3);
+    assert!(store.delete_device(alice.id, extra.id).await.unwrap());
     let beyond = EventQuery {
         offset: 50,
         ..EventQuery::default()
