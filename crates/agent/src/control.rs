@@ -13,6 +13,7 @@
 use crate::doorbell::input::Trigger;
 use crate::runtime::{Agent, AgentError, OutcomeKind};
 use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -88,7 +89,7 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 
 async fn command(
     State(agent): State<Agent>,
-    body: Result<Json<CommandRequest>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<CommandRequest>, JsonRejection>,
 ) -> Response {
     let Json(request) = match body {
         Ok(body) => body,
@@ -126,112 +127,97 @@ async fn sync(State(agent): State<Agent>) -> Response {
 
 async fn battery(
     State(agent): State<Agent>,
-    body: Result<Json<BatteryRequest>, axum::extract::rejection::JsonRejection>,
-) -> Response {
-    let Json(request) = match body {
-        Ok(body) => body,
-        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
-    };
+    body: Result<Json<BatteryRequest>, JsonRejection>,
+) -> Handled {
+    let request = body_of(body)?;
     match agent
         .power()
         .set_simulated_level(request.level_percent, request.charging)
     {
-        Ok(()) => Json(agent.power().state()).into_response(),
-        Err(message) => error(StatusCode::CONFLICT, message),
+        Ok(()) => Ok(Json(agent.power().state()).into_response()),
+        Err(message) => Err(refuse(StatusCode::CONFLICT, message)),
     }
 }
 
-fn doorbell(agent: &Agent) -> Result<&crate::doorbell::Doorbell, Box<Response>> {
+/// A request refused before it did anything: the error response, boxed (it is large).
+struct Refusal(Box<Response>);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+type Handled = Result<Response, Refusal>;
+
+fn refuse(status: StatusCode, message: impl Into<String>) -> Refusal {
+    Refusal(Box::new(error(status, message)))
+}
+
+fn body_of<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Refusal> {
+    body.map(|Json(request)| request)
+        .map_err(|rejection| refuse(StatusCode::BAD_REQUEST, rejection.body_text()))
+}
+
+fn doorbell(agent: &Agent) -> Result<&crate::doorbell::Doorbell, Refusal> {
     agent.doorbell().ok_or_else(|| {
-        Box::new(error(
+        refuse(
             StatusCode::CONFLICT,
             "this agent runs the glasses profile: triggers and events are the doorbell's",
-        ))
+        )
     })
 }
 
 async fn trigger(
     State(agent): State<Agent>,
-    body: Result<Json<TriggerRequest>, axum::extract::rejection::JsonRejection>,
-) -> Response {
-    let Json(request) = match body {
-        Ok(body) => body,
-        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
-    };
-    match doorbell(&agent) {
-        Ok(doorbell) => {
-            doorbell.trigger(request.input).await;
-            (
-                StatusCode::ACCEPTED,
-                Json(json!({"triggered": request.input})),
-            )
-                .into_response()
+    body: Result<Json<TriggerRequest>, JsonRejection>,
+) -> Handled {
+    let request = body_of(body)?;
+    doorbell(&agent)?.trigger(request.input).await;
+    let answer = Json(json!({"triggered": request.input}));
+    Ok((StatusCode::ACCEPTED, answer).into_response())
+}
+
+async fn recordings(State(agent): State<Agent>) -> Handled {
+    let doorbell = doorbell(&agent)?;
+    Ok(Json(json!({
+        "recording_mode": doorbell.recording(),
+        "continuous": doorbell.continuous(),
+    }))
+    .into_response())
+}
+
+async fn export(
+    State(agent): State<Agent>,
+    body: Result<Json<ExportRequest>, JsonRejection>,
+) -> Handled {
+    let request = body_of(body)?;
+    match doorbell(&agent)?.export(request.start, request.end).await {
+        Ok(media_id) => {
+            let answer = Json(json!({"media_id": media_id, "status": "uploading"}));
+            Ok((StatusCode::ACCEPTED, answer).into_response())
         }
-        Err(response) => *response,
+        Err(crate::doorbell::ExportError::Refused(message)) => {
+            Err(refuse(StatusCode::UNPROCESSABLE_ENTITY, message))
+        }
+        Err(err) => Err(refuse(StatusCode::INTERNAL_SERVER_ERROR, err.to_string())),
     }
 }
 
-async fn events(State(agent): State<Agent>) -> Response {
-    let doorbell = match doorbell(&agent) {
-        Ok(doorbell) => doorbell,
-        Err(response) => return *response,
-    };
-    match doorbell.recent_events(50).await {
-        Ok(events) => Json(json!({ "events": events })).into_response(),
-        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()),
+async fn events(State(agent): State<Agent>) -> Handled {
+    match doorbell(&agent)?.recent_events(50).await {
+        Ok(events) => Ok(Json(json!({ "events": events })).into_response()),
+        Err(err) => Err(refuse(StatusCode::INTERNAL_SERVER_ERROR, err.to_string())),
     }
 }
 
 async fn light(
     State(agent): State<Agent>,
-    body: Result<Json<LightRequest>, axum::extract::rejection::JsonRejection>,
-) -> Response {
-    let Json(request) = match body {
-        Ok(body) => body,
-        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
-    };
-    let doorbell = match doorbell(&agent) {
-        Ok(doorbell) => doorbell,
-        Err(response) => return *response,
-    };
-    match doorbell.night().set_simulated_lux(request.lux) {
-        Ok(()) => Json(json!({"lux": request.lux})).into_response(),
-        Err(message) => error(StatusCode::CONFLICT, message),
-    }
-}
-
-async fn recordings(State(agent): State<Agent>) -> Response {
-    match doorbell(&agent) {
-        Ok(doorbell) => Json(json!({
-            "recording_mode": doorbell.recording(),
-            "continuous": doorbell.continuous(),
-        }))
-        .into_response(),
-        Err(response) => *response,
-    }
-}
-
-async fn export(
-    State(agent): State<Agent>,
-    body: Result<Json<ExportRequest>, axum::extract::rejection::JsonRejection>,
-) -> Response {
-    let Json(request) = match body {
-        Ok(body) => body,
-        Err(rejection) => return error(StatusCode::BAD_REQUEST, rejection.body_text()),
-    };
-    let doorbell = match doorbell(&agent) {
-        Ok(doorbell) => doorbell,
-        Err(response) => return *response,
-    };
-    match doorbell.export(request.start, request.end).await {
-        Ok(media_id) => (
-            StatusCode::ACCEPTED,
-            Json(json!({"media_id": media_id, "status": "uploading"})),
-        )
-            .into_response(),
-        Err(crate::doorbell::ExportError::Refused(message)) => {
-            error(StatusCode::UNPROCESSABLE_ENTITY, message)
-        }
-        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()),
+    body: Result<Json<LightRequest>, JsonRejection>,
+) -> Handled {
+    let request = body_of(body)?;
+    match doorbell(&agent)?.night().set_simulated_lux(request.lux) {
+        Ok(()) => Ok(Json(json!({"lux": request.lux})).into_response()),
+        Err(message) => Err(refuse(StatusCode::CONFLICT, message)),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod backoff;
 pub mod blob_key;
+pub mod coco;
 pub mod command;
 pub mod doorbell_event;
 pub mod event;

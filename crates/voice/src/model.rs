@@ -52,27 +52,3 @@ impl From<ModelError> for VoiceError {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn models_dir_prefers_the_variable_then_home() {
-        let env = |vars: &'static [(&'static str, &'static str)]| {
-            move |key: &str| {
-                vars.iter()
-                    .find(|(k, _)| *k == key)
-                    .map(|(_, v)| OsString::from(v))
-            }
-        };
-        let dir = models_dir_from(env(&[("SIGHTLINE_MODELS_DIR", "/m"), ("HOME", "/h")]));
-        assert_eq!(dir.ok(), Some(PathBuf::from("/m")));
-        let dir = models_dir_from(env(&[("SIGHTLINE_MODELS_DIR", ""), ("HOME", "/h")]));
-        assert_eq!(dir.ok(), Some(PathBuf::from("/h/.cache/sightline/models")));
-        assert!(matches!(
-            models_dir_from(env(&[])),
-            Err(VoiceError::NoModelsDir)
-        ));
-    }
-}

@@ -2,15 +2,14 @@
 //! travel cities, and their media documents. The same seed always yields the same world, so a
 //! cached index can be queried without regenerating its documents.
 
-use super::vocabulary::{
-    COCO_LABELS, FIRST_NAMES, REAL_CITIES, TOWN_PREFIXES, TOWN_SUFFIXES, WORDS,
-};
+use super::vocabulary::{FIRST_NAMES, REAL_CITIES, TOWN_PREFIXES, TOWN_SUFFIXES, WORDS};
 use crate::model::MediaDoc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
+use sightline_core::coco::COCO_LABELS;
 use sightline_core::media::MediaKind;
 use sightline_core::{DeviceId, MediaId, PersonId, PlaceId, UserId};
 use uuid::Uuid;

@@ -51,18 +51,23 @@ fn device_id(id: &str) -> ApiResult<DeviceId> {
     DeviceId::parse(id).map_err(|_| ApiError::NotFound)
 }
 
+/// The caller's device, for its owner only.
+async fn owned_device(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Device> {
+    owner_only(caller)?;
+    state
+        .backends
+        .metadata
+        .device(caller.user_id, device_id(id)?)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SettingsView>> {
-    owner_only(&caller)?;
-    let device = state
-        .backends
-        .metadata
-        .device(caller.user_id, device_id(&id)?)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let device = owned_device(&state, &caller, &id).await?;
     Ok(Json(view(&state, device)))
 }
 
@@ -126,13 +131,7 @@ pub async fn get_motion(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    owner_only(&caller)?;
-    let device = state
-        .backends
-        .metadata
-        .device(caller.user_id, device_id(&id)?)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let device = owned_device(&state, &caller, &id).await?;
     Ok(Json(motion_view(&state, device)))
 }
 

@@ -60,6 +60,19 @@ impl DetectorSlot {
     }
 }
 
+/// The event as it is now; `None` when it was deleted meanwhile.
+async fn current(
+    state: &AppState,
+    notice: &DoorbellEventNotice,
+) -> Result<Option<DoorbellEvent>, JobError> {
+    state
+        .backends
+        .doorbell_events
+        .event(notice.user_id, notice.event_id)
+        .await
+        .map_err(JobError::transient)
+}
+
 /// How thoroughly a clip is looked at.
 #[derive(Clone, Copy)]
 struct Sampling {
@@ -161,13 +174,7 @@ impl Job for ClassifyEventJob {
     type Event = DoorbellEventNotice;
 
     async fn handle(&self, state: &AppState, notice: &DoorbellEventNotice) -> Result<(), JobError> {
-        let Some(event) = state
-            .backends
-            .doorbell_events
-            .event(notice.user_id, notice.event_id)
-            .await
-            .map_err(JobError::transient)?
-        else {
+        let Some(event) = current(state, notice).await? else {
             return Ok(());
         };
         if !needs_classification(state, &event) {
@@ -213,13 +220,7 @@ async fn announce(
     notice: &DoorbellEventNotice,
     verdict: &Classification,
 ) -> Result<(), JobError> {
-    let Some(current) = state
-        .backends
-        .doorbell_events
-        .event(notice.user_id, notice.event_id)
-        .await
-        .map_err(JobError::transient)?
-    else {
+    let Some(current) = current(state, notice).await? else {
         return Ok(());
     };
     let classified = NewEvent::new(
@@ -247,13 +248,7 @@ impl Job for ClassifyClipJob {
     type Event = DoorbellEventNotice;
 
     async fn handle(&self, state: &AppState, notice: &DoorbellEventNotice) -> Result<(), JobError> {
-        let Some(event) = state
-            .backends
-            .doorbell_events
-            .event(notice.user_id, notice.event_id)
-            .await
-            .map_err(JobError::transient)?
-        else {
+        let Some(event) = current(state, notice).await? else {
             return Ok(());
         };
         let ai = &state.config.ai;
