@@ -51,11 +51,12 @@ pub struct Recording {
     pub path: PathBuf,
 }
 
-fn encoder_args(format: FrameFormat, settings: VideoSettings, output: &Path) -> Vec<String> {
+/// ffmpeg reading the camera's raw yuv420p frames from stdin and encoding them with x264 for
+/// low latency; the caller adds GOP, rate and output.
+pub(crate) fn camera_encoder_args(format: FrameFormat) -> Vec<String> {
     let size = format!("{}x{}", format.width, format.height);
     let fps = format.fps.to_string();
-    let kbps = settings.bitrate_kbps;
-    let mut args: Vec<String> = [
+    [
         "-nostdin",
         "-hide_banner",
         "-loglevel",
@@ -81,7 +82,24 @@ fn encoder_args(format: FrameFormat, settings: VideoSettings, output: &Path) -> 
         "yuv420p",
     ]
     .map(String::from)
-    .into();
+    .into()
+}
+
+/// Average bitrate with a 1.5× peak and a two-second buffer.
+pub(crate) fn rate_args(kbps: u32) -> Vec<String> {
+    vec![
+        "-b:v".into(),
+        format!("{kbps}k"),
+        "-maxrate".into(),
+        format!("{}k", kbps * 3 / 2),
+        "-bufsize".into(),
+        format!("{}k", kbps * 2),
+    ]
+}
+
+fn encoder_args(format: FrameFormat, settings: VideoSettings, output: &Path) -> Vec<String> {
+    let fps = format.fps.to_string();
+    let mut args = camera_encoder_args(format);
     let mut gop = fps.clone();
     if let Some(out) = settings.output.filter(|out| *out != format) {
         args.extend([
@@ -90,16 +108,8 @@ fn encoder_args(format: FrameFormat, settings: VideoSettings, output: &Path) -> 
         ]);
         gop = out.fps.to_string();
     }
-    args.extend([
-        "-b:v".into(),
-        format!("{kbps}k"),
-        "-maxrate".into(),
-        format!("{}k", kbps * 3 / 2),
-        "-bufsize".into(),
-        format!("{}k", kbps * 2),
-        "-g".into(),
-        gop,
-    ]);
+    args.extend(rate_args(settings.bitrate_kbps));
+    args.extend(["-g".into(), gop]);
     args.extend(
         [
             "-movflags",

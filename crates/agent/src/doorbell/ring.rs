@@ -8,6 +8,7 @@
 use super::plan::Segment;
 use crate::camera::{Camera, FrameFormat};
 use crate::process::die_with_parent;
+use crate::recorder::{camera_encoder_args, rate_args};
 use chrono::{DateTime, Utc};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -75,56 +76,36 @@ fn parse_entry(line: &str) -> Option<(String, f64, f64)> {
 fn encoder_args(format: FrameFormat, bitrate_kbps: u32, dir: &Path) -> Vec<String> {
     let fps = format.fps.max(1).to_string();
     let kbps = bitrate_kbps.max(100);
-    let mut args: Vec<String> = [
-        "-nostdin",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "yuv420p",
-        "-s",
-        &format!("{}x{}", format.width, format.height),
-        "-framerate",
-        &fps,
-        "-i",
-        "pipe:0",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-tune",
-        "zerolatency",
-        "-pix_fmt",
-        "yuv420p",
-        "-g",
-        &fps,
-        "-keyint_min",
-        &fps,
-        "-sc_threshold",
-        "0",
-        "-force_key_frames",
-        "expr:gte(t,n_forced*1)",
-        "-b:v",
-        &format!("{kbps}k"),
-        "-maxrate",
-        &format!("{}k", kbps * 3 / 2),
-        "-bufsize",
-        &format!("{}k", kbps * 2),
-        "-f",
-        "segment",
-        "-segment_time",
-        "1",
-        "-segment_format",
-        "mpegts",
-        "-segment_list",
-        "pipe:1",
-        "-segment_list_type",
-        "csv",
-    ]
-    .map(String::from)
-    .into();
+    let mut args = camera_encoder_args(format);
+    args.extend(
+        [
+            "-g",
+            &fps,
+            "-keyint_min",
+            &fps,
+            "-sc_threshold",
+            "0",
+            "-force_key_frames",
+            "expr:gte(t,n_forced*1)",
+        ]
+        .map(String::from),
+    );
+    args.extend(rate_args(kbps));
+    args.extend(
+        [
+            "-f",
+            "segment",
+            "-segment_time",
+            "1",
+            "-segment_format",
+            "mpegts",
+            "-segment_list",
+            "pipe:1",
+            "-segment_list_type",
+            "csv",
+        ]
+        .map(String::from),
+    );
     args.push(dir.join("seg_%08d.ts").display().to_string());
     args
 }
@@ -200,10 +181,6 @@ impl SegmentRing {
             *now = enabled;
             changed
         });
-    }
-
-    pub fn is_enabled(&self) -> bool {
-        *self.inner.enabled.borrow()
     }
 
     /// Forgets every held segment and deletes its file.

@@ -83,6 +83,18 @@ pub async fn put(
     let Json(body) = body?;
     let settings =
         AgentSettings::from_owner(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let device = save_and_push(&state, &caller, id, settings).await?;
+    Ok(Json(view(&state, device)))
+}
+
+/// Stores the whole settings (bumping their version) and pushes them down the device's channel
+/// if it is connected; otherwise it gets them when it connects.
+async fn save_and_push(
+    state: &AppState,
+    caller: &Caller,
+    id: DeviceId,
+    settings: AgentSettings,
+) -> ApiResult<Device> {
     let device = state
         .backends
         .metadata
@@ -97,7 +109,7 @@ pub async fn put(
         },
     );
     tracing::info!(device = %id, version = device.settings_version, pushed, "device settings changed");
-    Ok(Json(view(&state, device)))
+    Ok(device)
 }
 
 /// The seed's response (`motion_settings` sums them up), the motion settings in full as the
@@ -143,36 +155,16 @@ pub async fn put_motion(
     Path(id): Path<String>,
     body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<Json<Value>> {
-    owner_only(&caller)?;
-    let id = device_id(&id)?;
     let Json(body) = body?;
     let motion =
         MotionSettings::from_owner(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let current = state
-        .backends
-        .metadata
-        .device(caller.user_id, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let current = owned_device(&state, &caller, &id).await?;
     // Read, change, write: a concurrent PUT of the other settings between the two may be lost
     // (the store has no compare-and-set on the version); the app sends one at a time.
     let settings = AgentSettings {
         motion: Some(motion),
         ..current.settings
     };
-    let device = state
-        .backends
-        .metadata
-        .set_device_settings(caller.user_id, id, &settings)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let pushed = state.channels.push(
-        id,
-        ToDevice::Settings {
-            version: device.settings_version,
-            settings,
-        },
-    );
-    tracing::info!(device = %id, version = device.settings_version, pushed, "motion settings changed");
+    let device = save_and_push(&state, &caller, current.id, settings).await?;
     Ok(Json(motion_view(&state, device)))
 }
