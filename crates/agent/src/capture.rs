@@ -110,6 +110,15 @@ impl Captures {
         }
     }
 
+    /// The encoding profile the power manager set last (live streams use it too).
+    pub fn video_settings(&self) -> VideoSettings {
+        self.inner
+            .video
+            .lock()
+            .map(|video| *video)
+            .unwrap_or_else(|poisoned| *poisoned.into_inner())
+    }
+
     fn media_path(&self, file_name: &str) -> PathBuf {
         self.inner.storage.media_dir().join(file_name)
     }

@@ -7,6 +7,7 @@ pub mod capture;
 pub mod control;
 pub mod doorbell;
 pub mod files;
+pub mod live;
 pub mod location;
 pub mod microphone;
 pub mod photo;

@@ -6,6 +6,7 @@ use crate::camera::{Camera, CaptureSource, FrameFormat};
 use crate::capture::{CaptureError, Captures, RecoveryReport};
 use crate::doorbell::motion::MotionRuntime;
 use crate::doorbell::{Doorbell, DoorbellConfig, DoorbellError};
+use crate::live::{LiveError, LiveStatus, LiveStreamer};
 use crate::location::{LocationSource, Locator};
 use crate::power::{BatterySource, PowerManager, PowerState};
 use crate::queue::{Batching, Connectivity, UploadQueue};
@@ -57,6 +58,9 @@ pub struct AgentConfig {
     pub control: SocketAddr,
     /// The doorbell profile's ring, inputs, motion tier and clip timing.
     pub doorbell: Option<DoorbellConfig>,
+    /// Where "go live" streams to when the command names no destination (RTMP/RTMPS URL with
+    /// the stream key).
+    pub live_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +118,8 @@ pub struct Status {
     pub queue: QueueStatus,
     pub storage: StorageStatus,
     pub recording_since: Option<DateTime<Utc>>,
+    /// The live stream on air, if any.
+    pub live: Option<LiveStatus>,
     pub camera: String,
     pub power: PowerState,
     /// When the device last caught up with the server's change log.
@@ -165,6 +171,7 @@ struct Inner {
     power: PowerManager,
     syncer: Syncer,
     doorbell: Option<Doorbell>,
+    live: LiveStreamer,
     http: reqwest::Client,
     announce: broadcast::Sender<String>,
     announcements: Mutex<Vec<String>>,
@@ -259,10 +266,12 @@ impl Agent {
             }
             _ => None,
         };
+        let live = LiveStreamer::new(camera.clone(), config.live_url.clone(), announce.clone());
         let agent = Self {
             inner: Arc::new(Inner {
                 syncer: syncer.clone(),
                 doorbell,
+                live,
                 config,
                 store,
                 storage,
@@ -415,7 +424,7 @@ impl Agent {
 
     /// Carries out and logs a command that arrived already structured (from the server).
     pub async fn handle_command(&self, command: Command, source: &str) -> CommandOutcome {
-        let text = serde_json::to_string(&command).unwrap_or_default();
+        let text = serde_json::to_string(&command.redacted()).unwrap_or_default();
         self.handle(Ok(command), &text, source).await
     }
 
@@ -427,6 +436,13 @@ impl Agent {
     ) -> CommandOutcome {
         let received = Instant::now();
         let received_at = Utc::now();
+        // Stream keys are secrets: neither the log nor the reply keeps them.
+        let text = match &parsed {
+            Ok(Command::StartStream { url: Some(url) }) => {
+                text.replace(url.as_str(), &command::redact_stream_url(url))
+            }
+            _ => text.to_owned(),
+        };
         let mut outcome = match parsed {
             Ok(command) => self.execute(command).await,
             Err(err) => CommandOutcome {
@@ -440,6 +456,7 @@ impl Agent {
             },
         };
         outcome.latency_ms = received.elapsed().as_secs_f64() * 1000.0;
+        outcome.command = outcome.command.map(|c| c.redacted());
         let log = CommandLog {
             source: source.to_owned(),
             text: text.chars().take(500).collect(),
@@ -489,6 +506,10 @@ impl Agent {
             Command::PlayMessage { audio_id, url } => {
                 return self.play_message(command.clone(), audio_id, url).await;
             }
+            Command::StartStream { url } => {
+                return self.start_stream(command.clone(), url.as_deref()).await;
+            }
+            Command::StopStream => return self.stop_stream(command.clone()).await,
         };
         result.unwrap_or_else(|err| CommandOutcome {
             ok: false,
@@ -502,6 +523,56 @@ impl Agent {
                 _ => OutcomeKind::Refused,
             },
         })
+    }
+
+    async fn start_stream(&self, command: Command, url: Option<&str>) -> CommandOutcome {
+        let settings = self.inner.captures.video_settings();
+        // Commands from the server were parsed there; check again what reaches ffmpeg.
+        let checked = match url.map(command::check_stream_url).transpose() {
+            Ok(_) => self.inner.live.start(url, settings).await,
+            Err(err) => Err(LiveError::BadDestination(err.to_string())),
+        };
+        let (ok, message, kind) = match checked {
+            Ok(destination) => (true, format!("live to {destination}"), OutcomeKind::Done),
+            Err(
+                err @ (LiveError::NoDestination
+                | LiveError::AlreadyStreaming(_)
+                | LiveError::BadDestination(_)),
+            ) => (false, err.to_string(), OutcomeKind::Refused),
+            Err(err) => (false, err.to_string(), OutcomeKind::Unavailable),
+        };
+        CommandOutcome {
+            ok,
+            command: Some(command),
+            message,
+            media_id: None,
+            memory: None,
+            latency_ms: 0.0,
+            kind,
+        }
+    }
+
+    async fn stop_stream(&self, command: Command) -> CommandOutcome {
+        let (ok, message, kind) = match self.inner.live.stop().await {
+            Ok((destination, stats)) => (
+                true,
+                format!(
+                    "stream to {destination} ended after {} frames",
+                    stats.frames
+                ),
+                OutcomeKind::Done,
+            ),
+            Err(err) => (false, err.to_string(), OutcomeKind::Refused),
+        };
+        CommandOutcome {
+            ok,
+            command: Some(command),
+            message,
+            media_id: None,
+            memory: None,
+            latency_ms: 0.0,
+            kind,
+        }
     }
 
     /// A pre-recorded message for the visitor at the door.
@@ -617,6 +688,7 @@ impl Agent {
                 disk_free_bytes: free_bytes(inner.storage.media_dir()).unwrap_or(0),
             },
             recording_since: inner.captures.recording_since().await,
+            live: inner.live.status().await,
             camera: match inner.camera.latest() {
                 Ok(frame) => format!(
                     "{}x{} at {} fps",
@@ -640,6 +712,9 @@ impl Agent {
 
     /// Stops cleanly: a running recording is finished and queued rather than salvaged later.
     pub async fn shutdown(&self) {
+        if self.inner.live.status().await.is_some() {
+            let _ = self.inner.live.stop().await;
+        }
         if self.inner.captures.recording_since().await.is_some() {
             match self.inner.captures.stop_recording().await {
                 Ok(video) => tracing::info!(media_id = %video.media_id, "recording saved on stop"),

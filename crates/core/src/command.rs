@@ -18,6 +18,15 @@ pub enum Command {
     CreateMemory {
         query: String,
     },
+    /// Streams the camera live to an RTMP(S) destination (a social platform's ingest URL with
+    /// its stream key); without `url` the device's configured destination is used. Typed or
+    /// sent from the app only: the spoken grammar leaves it out, because a misheard sentence
+    /// must never put the wearer on air.
+    StartStream {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+    StopStream,
     /// A pre-recorded message for a visitor, played on the doorbell's speaker (from the app,
     /// never from speech): the device caches it by id and fetches it from the signed `url`.
     PlayMessage {
@@ -36,6 +45,39 @@ pub enum CommandError {
     Unknown(String),
     #[error("a memory video of what? say for example \"create a memory video of my trip to Rome\"")]
     MemoryWithoutSubject,
+    #[error("{0}")]
+    BadStreamUrl(String),
+}
+
+/// Longest destination URL accepted (ingest URLs with stream keys are well under this).
+pub const MAX_STREAM_URL_LEN: usize = 1024;
+
+/// Checks a live-stream destination: `rtmp://` or `rtmps://` with a host, no spaces or
+/// control characters (it is handed to ffmpeg as one argument, never through a shell).
+pub fn check_stream_url(url: &str) -> Result<(), CommandError> {
+    let bad = |why: &str| {
+        Err(CommandError::BadStreamUrl(format!(
+            "stream destination {why}"
+        )))
+    };
+    if url.len() > MAX_STREAM_URL_LEN {
+        return bad(&format!("is longer than {MAX_STREAM_URL_LEN} bytes"));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("must not contain spaces or control characters");
+    }
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("rtmp://")
+        .or_else(|| lower.strip_prefix("rtmps://"))
+    else {
+        return bad("must start with rtmp:// or rtmps://");
+    };
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') || host.contains('@') {
+        return bad("needs a host (rtmp://host/app/stream-key)");
+    }
+    Ok(())
 }
 
 /// Longest recording a spoken duration may ask for; longer is almost always a mis-hearing.
@@ -74,6 +116,9 @@ pub fn parse(text: &str) -> Result<Command, CommandError> {
         return Err(CommandError::Empty);
     }
     if let Some(command) = memory(&cleaned, &words)? {
+        return Ok(command);
+    }
+    if let Some(command) = live_stream(&cleaned, &words)? {
         return Ok(command);
     }
     let has = |set: &[&str]| words.iter().any(|w| set.contains(w));
@@ -129,6 +174,66 @@ fn memory(cleaned: &str, words: &[&str]) -> Result<Option<Command>, CommandError
         cleaned.to_owned()
     };
     Ok(Some(Command::CreateMemory { query }))
+}
+
+/// `rtmp://host/app/stream-key` → `rtmp://host/app/…`: the key is a secret and stays out of
+/// logs, status and replies.
+pub fn redact_stream_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return "…".into();
+    };
+    let path_start = url[scheme_end + 3..].find('/').map(|i| i + scheme_end + 3);
+    match path_start.and_then(|start| url[start + 1..].find('/').map(|i| i + start + 1)) {
+        Some(key_start) => format!("{}/…", &url[..key_start]),
+        None => format!("{}/…", path_start.map_or(url, |start| &url[..start])),
+    }
+}
+
+impl Command {
+    /// The command as it may be shown or logged: a stream destination loses its key.
+    pub fn redacted(&self) -> Command {
+        match self {
+            Command::StartStream { url: Some(url) } => Command::StartStream {
+                url: Some(redact_stream_url(url)),
+            },
+            other => other.clone(),
+        }
+    }
+}
+
+/// "go live", "start a live stream [to rtmp://…]", "stop streaming".
+fn live_stream(cleaned: &str, words: &[&str]) -> Result<Option<Command>, CommandError> {
+    let streaming = words
+        .iter()
+        .any(|w| matches!(*w, "stream" | "streaming" | "livestream" | "broadcast"));
+    if words.starts_with(&["go", "live"]) || words == ["live"] {
+        return start_stream(cleaned).map(Some);
+    }
+    if !streaming {
+        return Ok(None);
+    }
+    match words[0] {
+        "stop" | "end" | "finish" => Ok(Some(Command::StopStream)),
+        "start" | "begin" | "stream" | "streaming" | "livestream" | "broadcast" => {
+            start_stream(cleaned).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The destination is read from the sentence as typed: stream keys are case-sensitive.
+fn start_stream(cleaned: &str) -> Result<Command, CommandError> {
+    let url = cleaned
+        .split_whitespace()
+        .find(|w| {
+            let w = w.to_ascii_lowercase();
+            w.starts_with("rtmp://") || w.starts_with("rtmps://")
+        })
+        .map(str::to_owned);
+    if let Some(url) = &url {
+        check_stream_url(url)?;
+    }
+    Ok(Command::StartStream { url })
 }
 
 /// "for 10 seconds", "a 2 minute video", "a ten second clip".
@@ -215,6 +320,12 @@ mod tests {
             ("stop the video", Command::StopRecording),
             ("stop", Command::StopRecording),
             ("end recording", Command::StopRecording),
+            ("go live", Command::StartStream { url: None }),
+            ("start a live stream", Command::StartStream { url: None }),
+            ("Start streaming", Command::StartStream { url: None }),
+            ("stop the live stream", Command::StopStream),
+            ("stop streaming", Command::StopStream),
+            ("end stream", Command::StopStream),
         ];
         for (text, expected) in cases {
             assert_eq!(parse(text).as_ref(), Ok(expected), "{text}");
@@ -241,6 +352,58 @@ mod tests {
                 query: "Create a memory video of the kids at the beach".into()
             })
         );
+    }
+
+    #[test]
+    fn stream_keys_stay_out_of_what_is_shown() {
+        assert_eq!(
+            redact_stream_url("rtmp://live.example.com/app/SECRET-key"),
+            "rtmp://live.example.com/app/…"
+        );
+        assert_eq!(
+            redact_stream_url("rtmps://a.rtmp.youtube.com:443/live2/xyz?x=1"),
+            "rtmps://a.rtmp.youtube.com:443/live2/…"
+        );
+        assert_eq!(redact_stream_url("rtmp://host/key"), "rtmp://host/…");
+        assert_eq!(redact_stream_url("rtmp://host"), "rtmp://host/…");
+        assert_eq!(redact_stream_url("garbage"), "…");
+    }
+
+    #[test]
+    fn live_streams_keep_the_destination_as_typed() {
+        assert_eq!(
+            parse("start a live stream to rtmp://live.example.com/app/AbC-123"),
+            Ok(Command::StartStream {
+                url: Some("rtmp://live.example.com/app/AbC-123".into())
+            })
+        );
+        assert_eq!(
+            parse("go live on RTMPS://a.rtmp.youtube.com:443/live2/xYz"),
+            Ok(Command::StartStream {
+                url: Some("RTMPS://a.rtmp.youtube.com:443/live2/xYz".into())
+            })
+        );
+        for (url, why) in [
+            ("http://example.com/live", "rtmp://"),
+            ("rtmp:///app/key", "needs a host"),
+            ("rtmp://user@host/app", "needs a host"),
+        ] {
+            match check_stream_url(url) {
+                Err(CommandError::BadStreamUrl(message)) => {
+                    assert!(message.contains(why), "{url}: {message}")
+                }
+                other => panic!("{url}: {other:?}"),
+            }
+        }
+        assert!(check_stream_url(&format!("rtmp://h/{}", "k".repeat(2000))).is_err());
+        assert!(check_stream_url("rtmp://h/a\nb").is_err());
+        assert!(check_stream_url("rtmp://127.0.0.1:1935/live/key").is_ok());
+        // Streams are not recordings: "stop streaming" must not end a recording.
+        assert_eq!(parse("stop streaming"), Ok(Command::StopStream));
+        assert!(matches!(
+            parse("I watched a stream yesterday"),
+            Err(CommandError::Unknown(_))
+        ));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use sightline_core::UserId;
 use sightline_core::blob_key;
 use sightline_core::event::{MediaEvent, NewEvent, Topic};
 use sightline_core::media::MediaStatus;
+use sightline_store::blob::PlacedBlob;
 use sightline_store::model::{CommitOutcome, Media, PendingMedia, Upload};
 use std::path::Path;
 
@@ -51,13 +52,14 @@ pub async fn commit(
         return Ok(CommitOutcome::AlreadyExists);
     }
     let key = raw_key(user, pending, received_at);
-    let size = if tokio::fs::try_exists(staged).await.unwrap_or(false) {
-        state.backends.blobs.put_file(&key, staged).await?
+    let placed = if tokio::fs::try_exists(staged).await.unwrap_or(false) {
+        state.backends.blobs.place_file(&key, staged).await?
     } else {
-        state.backends.blobs.size(&key).await?.ok_or_else(|| {
+        PlacedBlob::durable(state.backends.blobs.size(&key).await?.ok_or_else(|| {
             ApiError::internal(anyhow::anyhow!("staged upload and blob {key} both missing"))
-        })?
+        })?)
     };
+    let size = placed.size();
     let now = Utc::now();
     let media = Media {
         id: pending.media_id,
@@ -83,10 +85,66 @@ pub async fn commit(
         Topic::MediaUploaded,
         &MediaEvent::new(user, media.id, correlation_id),
     );
-    let outcome = store.commit_media(&media, upload, &[event]).await?;
+    // The blob's sync and the commit wait on the disk at the same time (one journal commit
+    // covers both); the upload is acknowledged only once both are durable. A crash in between
+    // can leave a committed row whose original never reached the disk: `recover` at start-up
+    // removes such rows, so the client's retry uploads again.
+    let events = [event];
+    let (synced, committed) =
+        tokio::join!(placed.synced(), store.commit_media(&media, upload, &events));
+    let outcome = committed?;
+    if let Err(e) = synced {
+        if outcome == CommitOutcome::Created {
+            crate::routes::media::delete_item(state, user, media.id, correlation_id.to_string())
+                .await?;
+        }
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "the original of {} could not be made durable: {e}",
+            media.id
+        )));
+    }
     state.wake.notify_waiters();
     tracing::info!(media_id = %media.id, user_id = %user, size, correlation_id, "media committed");
     Ok(outcome)
+}
+
+/// How far back [`recover`] looks: far longer than any sync of one original takes.
+const RECOVERY_WINDOW: chrono::Duration = chrono::Duration::hours(1);
+
+/// Start-up check after the commit path's overlap of blob sync and row commit: a media row
+/// committed shortly before a crash whose original is missing or shorter than recorded is
+/// removed (with its upload record and anything derived), so the device, which never got an
+/// acknowledgement, uploads it again. Returns how many were removed.
+pub async fn recover(state: &AppState) -> ApiResult<usize> {
+    let store = &state.backends.metadata;
+    let since = Utc::now() - RECOVERY_WINDOW;
+    let mut removed = 0;
+    let mut cursor = since;
+    loop {
+        let batch = store.media_committed_since(cursor, 1000).await?;
+        let Some(last) = batch.last() else { break };
+        let next = last.created_at;
+        for media in &batch {
+            let on_disk = state.backends.blobs.size(&media.raw_key).await?;
+            if on_disk == Some(media.size_bytes) {
+                continue;
+            }
+            tracing::warn!(
+                media_id = %media.id, user_id = %media.user_id, expected = media.size_bytes,
+                ?on_disk, "original lost in a crash before it was acknowledged; removing the item"
+            );
+            if crate::routes::media::delete_item(state, media.user_id, media.id, "recovery".into())
+                .await?
+            {
+                removed += 1;
+            }
+        }
+        if batch.len() < 1000 || next == cursor {
+            break;
+        }
+        cursor = next;
+    }
+    Ok(removed)
 }
 
 pub async fn remove_quietly(path: &Path) {

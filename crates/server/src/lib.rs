@@ -109,6 +109,16 @@ impl Server {
                 .context("cannot build the search index")?;
             tracing::info!(written, "search index built from the library");
         }
+        let lost = ingest::recover(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("cannot check the latest originals")?;
+        if lost > 0 {
+            tracing::warn!(
+                lost,
+                "items whose original was lost in a crash were removed"
+            );
+        }
         let mut tasks = workers::spawn(&state).await?;
         let app =
             routes::router(state.clone()).layer(tower_http::trace::TraceLayer::new_for_http());

@@ -129,6 +129,10 @@ struct RunFlags {
     /// Read commands from stdin too, one per line.
     #[arg(long)]
     stdin: bool,
+    /// Where "go live" streams to: an RTMP/RTMPS ingest URL with its stream key (also
+    /// SIGHTLINE_LIVE_URL). A command may name another ("start a live stream to rtmp://…").
+    #[arg(long, env = "SIGHTLINE_LIVE_URL", hide_env_values = true)]
+    live_url: Option<String>,
     #[command(flatten)]
     doorbell: DoorbellFlags,
 }
@@ -427,6 +431,14 @@ fn print_status(status: &serde_json::Value) {
     if let Some(since) = status.pointer("/recording_since").and_then(|v| v.as_str()) {
         println!("recording:     since {since}");
     }
+    if status.pointer("/live").is_some_and(|v| !v.is_null()) {
+        println!(
+            "live:          to {} since {}, {} frames sent",
+            text("/live/destination"),
+            text("/live/since"),
+            text("/live/frames_sent")
+        );
+    }
     if let Some(list) = status.pointer("/announcements").and_then(|v| v.as_array()) {
         for message in list.iter().rev().take(3).filter_map(|m| m.as_str()) {
             println!("  said: {message}");
@@ -468,6 +480,13 @@ async fn run_agent(flags: RunFlags) -> anyhow::Result<()> {
         doorbell: match flags.profile {
             ProfileArg::Doorbell => Some(flags.doorbell.config(&flags.data_dir)?),
             ProfileArg::Glasses => None,
+        },
+        live_url: match flags.live_url {
+            Some(url) => {
+                sightline_core::command::check_stream_url(&url).context("--live-url")?;
+                Some(url)
+            }
+            None => None,
         },
     };
     anyhow::ensure!(

@@ -23,6 +23,13 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Moves a finished local file into the store, durably, before returning its size.
     /// The source file is consumed.
     async fn put_file(&self, key: &str, source: &Path) -> Result<u64>;
+    /// Like [`BlobStore::put_file`], but returns as soon as the blob is readable at `key`, its
+    /// durability still pending in the returned handle, so that a caller can overlap the sync
+    /// with other durable work (the media commit). A crash before the handle resolves may lose
+    /// the blob. Stores whose writes are durable when they return need not override this.
+    async fn place_file(&self, key: &str, source: &Path) -> Result<PlacedBlob> {
+        Ok(PlacedBlob::durable(self.put_file(key, source).await?))
+    }
     async fn put_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<()>;
     /// Size in bytes, or `None` when absent.
     async fn size(&self, key: &str) -> Result<Option<u64>>;
@@ -37,6 +44,38 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn delete_prefix(&self, prefix: &str) -> Result<()>;
     /// Every key under a prefix (for tests and for the orphan sweep).
     async fn list(&self, prefix: &str) -> Result<Vec<String>>;
+}
+
+/// A blob in place at its key whose bytes may still be on their way to disk.
+#[must_use = "a placed blob is not durable until `synced` returns"]
+pub struct PlacedBlob {
+    size: u64,
+    sync: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl PlacedBlob {
+    pub fn durable(size: u64) -> Self {
+        Self { size, sync: None }
+    }
+
+    pub(crate) fn syncing(size: u64, sync: tokio::task::JoinHandle<std::io::Result<()>>) -> Self {
+        Self {
+            size,
+            sync: Some(sync),
+        }
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Waits until the blob is durable; returns its size.
+    pub async fn synced(self) -> Result<u64> {
+        if let Some(sync) = self.sync {
+            sync.await.map_err(std::io::Error::other)??;
+        }
+        Ok(self.size)
+    }
 }
 
 pub(crate) fn checked(key: &str) -> Result<&str> {

@@ -337,6 +337,19 @@ impl MetadataStore for MemoryStore {
         Ok(self.lock()?.media.get(&(user, id)).cloned())
     }
 
+    async fn media_committed_since(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<Media>> {
+        let mut found: Vec<Media> = self
+            .lock()?
+            .media
+            .values()
+            .filter(|m| m.created_at >= since)
+            .cloned()
+            .collect();
+        found.sort_by_key(|m| (m.created_at, m.id));
+        found.truncate(limit as usize);
+        Ok(found)
+    }
+
     async fn list_media(&self, user: UserId, query: &MediaQuery) -> Result<Vec<Media>> {
         let state = self.lock()?;
         let mut found: Vec<Media> = state

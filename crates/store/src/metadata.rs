@@ -68,6 +68,9 @@ pub trait MetadataStore: Send + Sync + 'static {
         events: &[NewEvent],
     ) -> Result<CommitOutcome>;
     async fn media(&self, user: UserId, id: MediaId) -> Result<Option<Media>>;
+    /// Every user's media committed at or after `since`, oldest first: the start-up check for
+    /// originals that had not reached the disk when the machine went down.
+    async fn media_committed_since(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<Media>>;
     async fn list_media(&self, user: UserId, query: &MediaQuery) -> Result<Vec<Media>>;
     /// One transaction: the processing outcome and the events it triggers.
     async fn update_media(

@@ -275,6 +275,35 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
     );
     assert!(store.media(bob.id, media_id).await.unwrap().is_none());
 
+    // Start-up recovery looks at what every user committed lately, oldest first.
+    let cutoff = Utc::now();
+    let mut before = media(bob.id, 5);
+    before.created_at = cutoff - chrono::Duration::hours(1);
+    let mut late = media(bob.id, 6);
+    late.created_at = cutoff + chrono::Duration::milliseconds(5);
+    let mut later = media(alice.id, 7);
+    later.created_at = cutoff + chrono::Duration::milliseconds(9);
+    for m in [&later, &before, &late] {
+        store.commit_media(m, None, &[]).await.unwrap();
+    }
+    let recent: Vec<MediaId> = store
+        .media_committed_since(cutoff, 100)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|m| [late.id, later.id, before.id].contains(&m.id))
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(recent, vec![late.id, later.id]);
+    assert_eq!(
+        store.media_committed_since(cutoff, 1).await.unwrap().len(),
+        1
+    );
+    for m in [&before, &late] {
+        store.delete_media(bob.id, m.id, &[]).await.unwrap();
+    }
+    store.delete_media(alice.id, later.id, &[]).await.unwrap();
+
     // Listing: newest first, cursor pagination, filters.
     for day in [1, 2, 3, 4] {
         let m = media(alice.id, day);
@@ -501,6 +530,15 @@ pub async fn blob_suite(blobs: &dyn BlobStore) {
     let second = format!("{prefix}rendition.mp4");
     assert_eq!(blobs.put_file(&second, &source).await.unwrap(), 3);
     assert!(!source.exists(), "put_file consumes its source");
+    // A placed blob is readable before its sync is awaited.
+    std::fs::write(&source, b"placed").unwrap();
+    let third = format!("{prefix}preview.jpg");
+    let placed = blobs.place_file(&third, &source).await.unwrap();
+    assert_eq!(placed.size(), 6);
+    assert_eq!(blobs.size(&third).await.unwrap(), Some(6));
+    assert_eq!(placed.synced().await.unwrap(), 6);
+    assert!(!source.exists(), "place_file consumes its source");
+    blobs.delete(&third).await.unwrap();
     let copy = dir.path().join("copy.bin");
     blobs.download_to(&second, &copy).await.unwrap();
     assert_eq!(std::fs::read(&copy).unwrap(), b"abc");

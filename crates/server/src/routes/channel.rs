@@ -303,7 +303,10 @@ pub async fn send_command(
         .command(id, command.clone(), COMMAND_TIMEOUT)
         .await
     {
-        Ok(result) => Ok(Json(CommandReply { command, result })),
+        Ok(result) => Ok(Json(CommandReply {
+            command: command.redacted(),
+            result,
+        })),
         Err(SendError::NotConnected) => Err(ApiError::Conflict(format!(
             "device {id} is not connected: it takes commands while its agent is online"
         ))),

@@ -151,6 +151,7 @@ fn agent_config(options: &AgentBench, dir: &Path, server: SocketAddr, token: &st
         upload_chunk_bytes: DEFAULT_UPLOAD_CHUNK_BYTES,
         control: "127.0.0.1:0".parse().expect("a socket address"),
         doorbell: None,
+        live_url: None,
     }
 }
 

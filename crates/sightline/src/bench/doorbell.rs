@@ -83,6 +83,7 @@ fn agent_config(dir: &std::path::Path, server: &str, device_id: &str, token: &st
         upload_chunk_bytes: DEFAULT_UPLOAD_CHUNK_BYTES,
         control: "127.0.0.1:0".parse().expect("a socket address"),
         doorbell: Some(doorbell),
+        live_url: None,
     }
 }
 

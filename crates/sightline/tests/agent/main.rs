@@ -4,6 +4,7 @@
 mod channel;
 mod doorbell;
 mod kill;
+mod live;
 mod power;
 mod proxy;
 mod scenarios;
@@ -166,6 +167,7 @@ pub fn agent_config_for(server: &str, device_id: &str, token: &str, dir: &Path) 
         upload_chunk_bytes: 64 * 1024,
         control: "127.0.0.1:0".parse().unwrap(),
         doorbell: None,
+        live_url: None,
     }
 }
 

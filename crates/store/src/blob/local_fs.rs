@@ -1,7 +1,8 @@
-//! Blobs as files under one root directory. Writes are durable before they return: file data is
-//! fsynced, then renamed into place, then the directory entry is fsynced.
+//! Blobs as files under one root directory. Writes are durable before they return: the file is
+//! renamed into place, then its data and the directory entry are fsynced. `place_file` returns
+//! after the rename and leaves the syncs to its handle.
 
-use super::{BlobReader, BlobStore, checked, checked_prefix};
+use super::{BlobReader, BlobStore, PlacedBlob, checked, checked_prefix};
 use crate::error::{Result, StoreError};
 use async_trait::async_trait;
 use sightline_core::range::ByteRange;
@@ -30,7 +31,8 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 
-fn place_file(source: &Path, dest: &Path) -> std::io::Result<u64> {
+/// Moves `source` to `dest` (readable at once, not yet durable); returns its size.
+fn move_into_place(source: &Path, dest: &Path) -> std::io::Result<u64> {
     let parent = dest
         .parent()
         .ok_or_else(|| std::io::Error::other("blob path has no parent"))?;
@@ -46,11 +48,17 @@ fn place_file(source: &Path, dest: &Path) -> std::io::Result<u64> {
         }
         Err(e) => return Err(e),
     }
-    // The file's data and its new directory entry must both be on disk before we return.
-    // Syncing them at once lets the filesystem cover both with one journal commit instead of
-    // two in a row.
+    Ok(std::fs::metadata(dest)?.len())
+}
+
+/// Makes a placed file's data and its directory entry durable.
+fn sync_placed(dest: &Path) -> std::io::Result<()> {
+    let parent = dest
+        .parent()
+        .ok_or_else(|| std::io::Error::other("blob path has no parent"))?;
     let file = std::fs::File::open(dest)?;
-    let size = file.metadata()?.len();
+    // Syncing the data and the directory at once lets the filesystem cover both with one
+    // journal commit instead of two in a row.
     std::thread::scope(|scope| {
         let dir = scope.spawn(|| sync_dir(parent));
         let data = file.sync_data();
@@ -58,7 +66,12 @@ fn place_file(source: &Path, dest: &Path) -> std::io::Result<u64> {
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("directory sync panicked")));
         data.and(dir)
-    })?;
+    })
+}
+
+fn place_file(source: &Path, dest: &Path) -> std::io::Result<u64> {
+    let size = move_into_place(source, dest)?;
+    sync_placed(dest)?;
     Ok(size)
 }
 
@@ -72,6 +85,17 @@ impl BlobStore for LocalFsBlobStore {
                 .await
                 .map_err(std::io::Error::other)??,
         )
+    }
+
+    async fn place_file(&self, key: &str, source: &Path) -> Result<PlacedBlob> {
+        let dest = self.path(key)?;
+        let source = source.to_path_buf();
+        let placed = dest.clone();
+        let size = tokio::task::spawn_blocking(move || move_into_place(&source, &placed))
+            .await
+            .map_err(std::io::Error::other)??;
+        let sync = tokio::task::spawn_blocking(move || sync_placed(&dest));
+        Ok(PlacedBlob::syncing(size, sync))
     }
 
     async fn put_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<()> {

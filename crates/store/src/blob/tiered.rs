@@ -2,7 +2,7 @@
 //! a key down ([`TieredBlobStore::move_to`]) as it ages; reads find a key in whichever tier holds
 //! it, hottest first, so nothing that links to a blob (signed URLs, workers) needs to know.
 
-use super::{BlobReader, BlobStore};
+use super::{BlobReader, BlobStore, PlacedBlob};
 use crate::error::{Result, StoreError};
 use crate::retention::StorageTier;
 use async_trait::async_trait;
@@ -73,6 +73,10 @@ impl TieredBlobStore {
 impl BlobStore for TieredBlobStore {
     async fn put_file(&self, key: &str, source: &Path) -> Result<u64> {
         self.hot.put_file(key, source).await
+    }
+
+    async fn place_file(&self, key: &str, source: &Path) -> Result<PlacedBlob> {
+        self.hot.place_file(key, source).await
     }
 
     async fn put_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<()> {

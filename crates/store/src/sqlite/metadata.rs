@@ -268,6 +268,17 @@ impl MetadataStore for SqliteStore {
         row.as_ref().map(rows::media).transpose()
     }
 
+    async fn media_committed_since(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<Media>> {
+        sqlx::query("SELECT * FROM media WHERE created_at >= ? ORDER BY created_at, id LIMIT ?")
+            .bind(millis(since))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(rows::media)
+            .collect()
+    }
+
     async fn list_media(&self, user: UserId, query: &MediaQuery) -> Result<Vec<Media>> {
         let (after_ms, after_id) = match query.after {
             Some(c) => (Some(c.captured_at_ms), Some(c.id.to_string())),
