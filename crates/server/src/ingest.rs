@@ -27,14 +27,22 @@ pub fn raw_key(user: UserId, pending: &PendingMedia, received_at: DateTime<Utc>)
     )
 }
 
-/// Commits a staged file as a media item. `staged` is consumed; when it is already gone (a
-/// crash after the blob was placed) the blob in the store is used.
+/// The bytes of a finished upload.
+pub enum Original<'a> {
+    /// A staging file, consumed by the commit; when it is already gone (a crash after the blob
+    /// was placed) the blob in the store is used.
+    Staged(&'a Path),
+    /// A small upload taken whole in memory.
+    InMemory(bytes::Bytes),
+}
+
+/// Commits an upload's bytes as a media item.
 pub async fn commit(
     state: &AppState,
     user: UserId,
     upload: Option<&Upload>,
     pending: &PendingMedia,
-    staged: &Path,
+    original: Original<'_>,
     received_at: DateTime<Utc>,
     correlation_id: &str,
 ) -> ApiResult<CommitOutcome> {
@@ -44,7 +52,9 @@ pub async fn commit(
         .lock(&format!("commit:{user}:{}", pending.media_id))
         .await;
     if let Some(existing) = store.media(user, pending.media_id).await? {
-        remove_quietly(staged).await;
+        if let Original::Staged(staged) = original {
+            remove_quietly(staged).await;
+        }
         if let Some(upload) = upload {
             // Finish the upload record too, so its HEAD reports it complete.
             store.commit_media(&existing, Some(upload), &[]).await?;
@@ -52,12 +62,15 @@ pub async fn commit(
         return Ok(CommitOutcome::AlreadyExists);
     }
     let key = raw_key(user, pending, received_at);
-    let placed = if tokio::fs::try_exists(staged).await.unwrap_or(false) {
-        state.backends.blobs.place_file(&key, staged).await?
-    } else {
-        PlacedBlob::durable(state.backends.blobs.size(&key).await?.ok_or_else(|| {
+    let blobs = &state.backends.blobs;
+    let placed = match original {
+        Original::InMemory(bytes) => blobs.place_bytes(&key, bytes).await?,
+        Original::Staged(staged) if tokio::fs::try_exists(staged).await.unwrap_or(false) => {
+            blobs.place_file(&key, staged).await?
+        }
+        Original::Staged(_) => PlacedBlob::durable(blobs.size(&key).await?.ok_or_else(|| {
             ApiError::internal(anyhow::anyhow!("staged upload and blob {key} both missing"))
-        })?)
+        })?),
     };
     let size = placed.size();
     let now = Utc::now();

@@ -31,6 +31,12 @@ pub trait BlobStore: Send + Sync + 'static {
         Ok(PlacedBlob::durable(self.put_file(key, source).await?))
     }
     async fn put_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<()>;
+    /// [`BlobStore::place_file`] for bytes in memory (a small upload taken whole).
+    async fn place_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<PlacedBlob> {
+        let size = bytes.len() as u64;
+        self.put_bytes(key, bytes).await?;
+        Ok(PlacedBlob::durable(size))
+    }
     /// Size in bytes, or `None` when absent.
     async fn size(&self, key: &str) -> Result<Option<u64>>;
     /// Reads the whole blob or one byte range of it; `NotFound` when absent.

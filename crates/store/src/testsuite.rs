@@ -538,6 +538,12 @@ pub async fn blob_suite(blobs: &dyn BlobStore) {
     assert_eq!(blobs.size(&third).await.unwrap(), Some(6));
     assert_eq!(placed.synced().await.unwrap(), 6);
     assert!(!source.exists(), "place_file consumes its source");
+    let placed = blobs
+        .place_bytes(&third, bytes::Bytes::from_static(b"in memory"))
+        .await
+        .unwrap();
+    assert_eq!(placed.synced().await.unwrap(), 9, "replaces what was there");
+    assert_eq!(blobs.size(&third).await.unwrap(), Some(9));
     blobs.delete(&third).await.unwrap();
     let copy = dir.path().join("copy.bin");
     blobs.download_to(&second, &copy).await.unwrap();

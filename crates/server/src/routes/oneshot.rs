@@ -187,7 +187,7 @@ async fn commit(
         caller.user_id,
         None,
         &pending,
-        path,
+        ingest::Original::Staged(path),
         Utc::now(),
         correlation,
     )

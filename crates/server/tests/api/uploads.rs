@@ -475,3 +475,131 @@ async fn a_declared_file_checksum_commits_only_those_bytes() {
     let (status, item) = app.get_json(&user.token, &format!("/media/{id}")).await;
     assert_eq!(status, StatusCode::OK, "{item}");
 }
+
+/// creation-with-upload carrying a whole small file: the body is checked as one piece, and a
+/// body cut short still becomes a resumable upload at the offset it reached.
+#[tokio::test]
+async fn a_whole_file_in_the_creation_is_checked_and_a_cut_one_resumes() {
+    let app = spawn_app().await;
+    let user = app.register("petra").await;
+    let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let creation = |id: &str, sha: &str| {
+        app.http
+            .post(app.api("/uploads"))
+            .bearer_auth(&user.token)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", bytes.len().to_string())
+            .header("Content-Type", OCTETS)
+            .header(
+                "Upload-Metadata",
+                metadata(&[
+                    ("media_id", id),
+                    ("kind", "photo"),
+                    ("filename", "a.jpg"),
+                    ("sha256", sha),
+                ]),
+            )
+    };
+
+    // Changed on the way (request checksum), or not the file declared (file sha256): refused,
+    // and nothing of it is kept.
+    let id = MediaId::new_random().to_string();
+    let changed = creation(&id, &digest)
+        .header("Upload-Checksum", sha256_header(b"other"))
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status().as_u16(), 460);
+    let other = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"other"));
+    let (status, body) = decode(
+        creation(&id, &other)
+            .body(bytes.clone())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 460);
+    assert_eq!(body["error"]["code"], "file_checksum_mismatch", "{body}");
+    assert!(app.blob_files().iter().all(|f| !f.starts_with("raw/")));
+
+    // Intact: committed at once, the stored bytes are the sent bytes.
+    let created = creation(&id, &digest)
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(
+        created.headers()["Upload-Offset"],
+        bytes.len().to_string().as_str()
+    );
+    let (status, item) = app.get_json(&user.token, &format!("/media/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{item}");
+    let original = app
+        .http
+        .get(item["urls"]["original"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(original.bytes().await.unwrap().as_ref(), bytes.as_slice());
+
+    // Cut short: the client's connection breaks after 80,000 bytes of a 200,000-byte body.
+    let cut = MediaId::new_random().to_string();
+    let first = bytes::Bytes::copy_from_slice(&bytes[..80_000]);
+    let broken = futures::stream::iter(vec![
+        Ok::<_, std::io::Error>(first),
+        Err(std::io::Error::other("connection lost")),
+    ]);
+    let sent = creation(&cut, &digest)
+        .header("Content-Length", bytes.len().to_string())
+        .body(reqwest::Body::wrap_stream(broken))
+        .send()
+        .await;
+    assert!(sent.is_err(), "the client saw its request fail");
+    // The retried creation finds the upload and where it stopped (all or part of what was
+    // sent before the break reached the server); the rest completes it.
+    let meta = metadata(&[
+        ("media_id", &cut),
+        ("kind", "photo"),
+        ("filename", "a.jpg"),
+        ("sha256", &digest),
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let (resumed, offset) = loop {
+        let again = create(&app, &user.token, bytes.len(), &meta).await;
+        let offset: Option<usize> = again
+            .headers()
+            .get("Upload-Offset")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        if again.status() == StatusCode::OK
+            && let Some(offset) = offset
+        {
+            break (again, offset);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never resumable: {:?}",
+            again.headers()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(offset <= 80_000, "{offset}");
+    let url = location(&resumed);
+    let rest = patch(
+        &app,
+        &user.token,
+        &url,
+        offset,
+        bytes[offset..].to_vec(),
+        None,
+    )
+    .await;
+    assert_eq!(rest.status(), StatusCode::NO_CONTENT);
+    let (status, item) = app.get_json(&user.token, &format!("/media/{cut}")).await;
+    assert_eq!(status, StatusCode::OK, "{item}");
+    assert_eq!(item["size_bytes"], bytes.len());
+}

@@ -98,6 +98,25 @@ impl BlobStore for LocalFsBlobStore {
         Ok(PlacedBlob::syncing(size, sync))
     }
 
+    /// Written straight under its key: only a committed row makes a key visible, and a
+    /// half-written file left by a crash is overwritten by the retry.
+    async fn place_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<PlacedBlob> {
+        let dest = self.path(key)?;
+        let placed = dest.clone();
+        let size = bytes.len() as u64;
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let parent = placed
+                .parent()
+                .ok_or_else(|| std::io::Error::other("blob path has no parent"))?;
+            std::fs::create_dir_all(parent)?;
+            std::fs::write(&placed, &bytes)
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        let sync = tokio::task::spawn_blocking(move || sync_placed(&dest));
+        Ok(PlacedBlob::syncing(size, sync))
+    }
+
     async fn put_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<()> {
         let dest = self.path(key)?;
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {

@@ -83,6 +83,10 @@ impl BlobStore for TieredBlobStore {
         self.hot.put_bytes(key, bytes).await
     }
 
+    async fn place_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<PlacedBlob> {
+        self.hot.place_bytes(key, bytes).await
+    }
+
     async fn size(&self, key: &str) -> Result<Option<u64>> {
         for tier in StorageTier::ALL {
             if let Some(size) = self.tier(tier).size(key).await? {

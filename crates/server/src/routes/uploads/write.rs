@@ -21,6 +21,98 @@ pub(super) fn staging_path(state: &AppState, id: UploadId) -> PathBuf {
     state.config.staging_dir().join(format!("{id}.part"))
 }
 
+/// Whole bodies up to this size are taken in memory and written once under their final key:
+/// no staging file, no rename (photos from the devices).
+const WHOLE_IN_MEMORY_MAX: u64 = 1 << 20;
+
+/// KiB of bodies held in memory at once across all uploads; past it, bodies stream to a
+/// staging file as larger ones do, so a flood of clients cannot exhaust memory.
+static WHOLE_IN_MEMORY_BUDGET: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(64 << 10);
+
+fn request_checksum(headers: &HeaderMap) -> ApiResult<Option<tus::Checksum>> {
+    header_str(headers, "Upload-Checksum")
+        .map(tus::parse_checksum)
+        .transpose()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+fn overrun(upload: &Upload) -> ApiError {
+    ApiError::PayloadTooLarge(format!("the body overruns Upload-Length {}", upload.length))
+}
+
+fn declared_hash_mismatch(actual: &str, expected: &str) -> ApiError {
+    // Neither the bytes nor the upload are kept: the client starts over, or finds that its
+    // own copy is damaged.
+    ApiError::FileChecksumMismatch(format!(
+        "the uploaded file has sha256 {actual}, not the declared {expected}; the upload was discarded"
+    ))
+}
+
+/// What arrived of a body taken in memory.
+enum Whole {
+    Complete(bytes::Bytes),
+    /// The client went away first: these frames become a resumable upload.
+    Partial(Vec<bytes::Bytes>),
+}
+
+/// Takes a creation's whole body in memory, verifying the request checksum when one was sent.
+async fn receive_whole(upload: &Upload, headers: &HeaderMap, body: Body) -> ApiResult<Whole> {
+    let checksum = request_checksum(headers)?;
+    let mut hasher = checksum.as_ref().map(|_| Sha256::new());
+    let mut frames = Vec::new();
+    let mut received = 0u64;
+    let mut stream = body.into_data_stream();
+    while let Some(next) = stream.next().await {
+        let Ok(chunk) = next else {
+            if checksum.is_some() {
+                // Unverifiable: nothing is kept.
+                return Err(ApiError::ChecksumMismatch);
+            }
+            return Ok(Whole::Partial(frames));
+        };
+        received += chunk.len() as u64;
+        if received > upload.length {
+            return Err(overrun(upload));
+        }
+        if let Some(h) = hasher.as_mut() {
+            h.update(&chunk);
+        }
+        frames.push(chunk);
+    }
+    if let (Some(expected), Some(h)) = (checksum, hasher)
+        && h.finalize()[..] != expected.sha256[..]
+    {
+        return Err(ApiError::ChecksumMismatch);
+    }
+    if received < upload.length {
+        return Ok(Whole::Partial(frames));
+    }
+    let mut whole = bytes::BytesMut::with_capacity(received as usize);
+    frames.iter().for_each(|f| whole.extend_from_slice(f));
+    Ok(Whole::Complete(whole.freeze()))
+}
+
+/// Writes the frames of a creation cut short to its staging file.
+async fn stage_frames(
+    state: &AppState,
+    upload: &Upload,
+    frames: Vec<bytes::Bytes>,
+) -> ApiResult<(u64, StagingFile)> {
+    tokio::fs::create_dir_all(state.config.staging_dir())
+        .await
+        .map_err(ApiError::internal)?;
+    let mut file = StagingFile::open_at(&staging_path(state, upload.id), 0)
+        .await
+        .map_err(ApiError::internal)?;
+    let mut written = 0;
+    for frame in frames {
+        written += frame.len() as u64;
+        file.push(frame).await.map_err(ApiError::internal)?;
+    }
+    file.flush().await.map_err(ApiError::internal)?;
+    Ok((written, file))
+}
+
 /// Streams one request body into `upload`'s staging file at its offset, verifying the
 /// checksum when one was sent. Returns the bytes taken and the file, written but not synced.
 /// On an error the file is left at the old offset.
@@ -30,15 +122,10 @@ async fn receive(
     headers: &HeaderMap,
     body: Body,
 ) -> ApiResult<(u64, StagingFile)> {
-    let checksum = header_str(headers, "Upload-Checksum")
-        .map(tus::parse_checksum)
-        .transpose()
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let overrun =
-        || ApiError::PayloadTooLarge(format!("the body overruns Upload-Length {}", upload.length));
+    let checksum = request_checksum(headers)?;
     let declared = header_str(headers, "Content-Length").and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| upload.offset + n > upload.length) {
-        return Err(overrun());
+        return Err(overrun(upload));
     }
     tokio::fs::create_dir_all(state.config.staging_dir())
         .await
@@ -61,7 +148,7 @@ async fn receive(
             file.truncate(upload.offset)
                 .await
                 .map_err(ApiError::internal)?;
-            return Err(overrun());
+            return Err(overrun(upload));
         }
         if let Some(h) = hasher.as_mut() {
             h.update(&chunk);
@@ -108,7 +195,21 @@ pub(super) async fn create_with_body(
     body: Body,
     correlation_id: &str,
 ) -> ApiResult<(Upload, bool)> {
-    let (written, mut file) = match receive(state, &candidate, headers, body).await {
+    let declared = header_str(headers, "Content-Length").and_then(|v| v.parse::<u64>().ok());
+    let budget = (declared == Some(candidate.length) && candidate.length <= WHOLE_IN_MEMORY_MAX)
+        .then(|| WHOLE_IN_MEMORY_BUDGET.try_acquire_many(candidate.length.div_ceil(1024) as u32))
+        .and_then(Result::ok);
+    let received = if let Some(_held) = budget {
+        match receive_whole(&candidate, headers, body).await? {
+            Whole::Complete(bytes) => {
+                return create_whole(state, candidate, bytes, correlation_id).await;
+            }
+            Whole::Partial(frames) => stage_frames(state, &candidate, frames).await,
+        }
+    } else {
+        receive(state, &candidate, headers, body).await
+    };
+    let (written, mut file) = match received {
         Ok(received) => received,
         Err(e) => {
             ingest::remove_quietly(&staging_path(state, candidate.id)).await;
@@ -118,19 +219,9 @@ pub(super) async fn create_with_body(
     candidate.offset = written;
     if written == candidate.length {
         drop(file);
-        let media_id = candidate.media.media_id;
-        let user = candidate.user_id;
+        let (user, media_id) = (candidate.user_id, candidate.media.media_id);
         let done = finish(state, candidate, correlation_id).await?;
-        // A concurrent creation of the same media id may hold the upload row: answer with it.
-        return match state
-            .backends
-            .metadata
-            .upload_by_media(user, media_id)
-            .await?
-        {
-            Some(stored) if stored.id != done.id => Ok((stored, false)),
-            _ => Ok((done, true)),
-        };
+        return answer_creation(state, user, media_id, done).await;
     }
     file.sync().await.map_err(ApiError::internal)?;
     drop(file);
@@ -140,6 +231,54 @@ pub(super) async fn create_with_body(
         ingest::remove_quietly(&staging_path(state, candidate.id)).await;
     }
     Ok((upload, fresh))
+}
+
+/// A creation that carried the whole file in memory: one write under the blob's key, synced
+/// while the upload row, media row and event commit.
+async fn create_whole(
+    state: &AppState,
+    mut upload: Upload,
+    bytes: bytes::Bytes,
+    correlation_id: &str,
+) -> ApiResult<(Upload, bool)> {
+    if let Some(expected) = upload.media.sha256.as_deref() {
+        let actual = hex::encode(Sha256::digest(&bytes));
+        if actual != expected {
+            return Err(declared_hash_mismatch(&actual, expected));
+        }
+    }
+    upload.completed = true;
+    upload.offset = upload.length;
+    ingest::commit(
+        state,
+        upload.user_id,
+        Some(&upload),
+        &upload.media,
+        ingest::Original::InMemory(bytes),
+        upload.created_at,
+        correlation_id,
+    )
+    .await?;
+    let (user, media_id) = (upload.user_id, upload.media.media_id);
+    answer_creation(state, user, media_id, upload).await
+}
+
+/// A concurrent creation of the same media id may hold the upload row: answer with it.
+async fn answer_creation(
+    state: &AppState,
+    user: sightline_core::UserId,
+    media_id: sightline_core::MediaId,
+    done: Upload,
+) -> ApiResult<(Upload, bool)> {
+    match state
+        .backends
+        .metadata
+        .upload_by_media(user, media_id)
+        .await?
+    {
+        Some(stored) if stored.id != done.id => Ok((stored, false)),
+        _ => Ok((done, true)),
+    }
 }
 
 /// Appends one PATCH body at the upload's offset; commits the media when the upload is full.
@@ -210,8 +349,6 @@ pub(super) async fn finish(
     if let Some(expected) = upload.media.sha256.as_deref() {
         let actual = hash_file(&staged).await.map_err(ApiError::internal)?;
         if actual != expected {
-            // Neither the bytes nor the upload are kept: the client starts over, or finds
-            // that its own copy is damaged.
             if state
                 .backends
                 .metadata
@@ -221,9 +358,7 @@ pub(super) async fn finish(
             {
                 ingest::remove_quietly(&staged).await;
             }
-            return Err(ApiError::FileChecksumMismatch(format!(
-                "the uploaded file has sha256 {actual}, not the declared {expected}; the upload was discarded"
-            )));
+            return Err(declared_hash_mismatch(&actual, expected));
         }
     }
     upload.completed = true;
@@ -233,7 +368,7 @@ pub(super) async fn finish(
         upload.user_id,
         Some(&upload),
         &upload.media,
-        &staged,
+        ingest::Original::Staged(&staged),
         upload.created_at,
         correlation_id,
     )
