@@ -5,7 +5,7 @@
 
 use crate::camera::{Camera, FrameFormat};
 use crate::process::die_with_parent;
-use crate::recorder::{VideoSettings, rate_args};
+use crate::recorder::{VideoSettings, camera_input_args, low_latency_x264_args, rate_args};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sightline_core::command::redact_stream_url;
@@ -70,41 +70,21 @@ pub struct LiveStreamer {
 }
 
 fn encoder_args(format: FrameFormat, settings: VideoSettings, url: &str) -> Vec<String> {
-    let size = format!("{}x{}", format.width, format.height);
-    let mut args: Vec<String> = [
-        "-nostdin",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "yuv420p",
-        "-s",
-        &size,
-        "-framerate",
-        &format.fps.to_string(),
-        "-i",
-        "pipe:0",
-        "-f",
-        "lavfi",
-        "-i",
-        "anullsrc=channel_layout=stereo:sample_rate=44100",
-        "-map",
-        "0:v",
-        "-map",
-        "1:a",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-tune",
-        "zerolatency",
-        "-pix_fmt",
-        "yuv420p",
-    ]
-    .map(String::from)
-    .into();
+    let mut args = camera_input_args(format);
+    args.extend(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "anullsrc=channel_layout=stereo:sample_rate=44100",
+            "-map",
+            "0:v",
+            "-map",
+            "1:a",
+        ]
+        .map(String::from),
+    );
+    args.extend(low_latency_x264_args());
     let mut fps = format.fps;
     if let Some(out) = settings.output.filter(|out| *out != format) {
         args.extend([

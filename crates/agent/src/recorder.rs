@@ -51,9 +51,8 @@ pub struct Recording {
     pub path: PathBuf,
 }
 
-/// ffmpeg reading the camera's raw yuv420p frames from stdin and encoding them with x264 for
-/// low latency; the caller adds GOP, rate and output.
-pub(crate) fn camera_encoder_args(format: FrameFormat) -> Vec<String> {
+/// ffmpeg reading the camera's raw yuv420p frames from stdin.
+pub(crate) fn camera_input_args(format: FrameFormat) -> Vec<String> {
     let size = format!("{}x{}", format.width, format.height);
     let fps = format.fps.to_string();
     [
@@ -72,6 +71,14 @@ pub(crate) fn camera_encoder_args(format: FrameFormat) -> Vec<String> {
         &fps,
         "-i",
         "pipe:0",
+    ]
+    .map(String::from)
+    .into()
+}
+
+/// x264 tuned for low latency.
+pub(crate) fn low_latency_x264_args() -> Vec<String> {
+    [
         "-c:v",
         "libx264",
         "-preset",
@@ -83,6 +90,11 @@ pub(crate) fn camera_encoder_args(format: FrameFormat) -> Vec<String> {
     ]
     .map(String::from)
     .into()
+}
+
+/// The camera's frames into a low-latency H.264 encoder; the caller adds GOP, rate and output.
+pub(crate) fn camera_encoder_args(format: FrameFormat) -> Vec<String> {
+    [camera_input_args(format), low_latency_x264_args()].concat()
 }
 
 /// Average bitrate with a 1.5× peak and a two-second buffer.

@@ -85,6 +85,21 @@ pub enum AgentError {
     },
 }
 
+impl CommandOutcome {
+    /// What a command that captured nothing did.
+    fn reply(command: Command, ok: bool, message: String, kind: OutcomeKind) -> Self {
+        Self {
+            ok,
+            command: Some(command),
+            message,
+            media_id: None,
+            memory: None,
+            latency_ms: 0.0,
+            kind,
+        }
+    }
+}
+
 /// What a command did, as the control API and stdin report it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CommandOutcome {
@@ -541,15 +556,7 @@ impl Agent {
             ) => (false, err.to_string(), OutcomeKind::Refused),
             Err(err) => (false, err.to_string(), OutcomeKind::Unavailable),
         };
-        CommandOutcome {
-            ok,
-            command: Some(command),
-            message,
-            media_id: None,
-            memory: None,
-            latency_ms: 0.0,
-            kind,
-        }
+        CommandOutcome::reply(command, ok, message, kind)
     }
 
     async fn stop_stream(&self, command: Command) -> CommandOutcome {
@@ -564,15 +571,7 @@ impl Agent {
             ),
             Err(err) => (false, err.to_string(), OutcomeKind::Refused),
         };
-        CommandOutcome {
-            ok,
-            command: Some(command),
-            message,
-            media_id: None,
-            memory: None,
-            latency_ms: 0.0,
-            kind,
-        }
+        CommandOutcome::reply(command, ok, message, kind)
     }
 
     /// A pre-recorded message for the visitor at the door.

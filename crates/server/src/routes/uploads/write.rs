@@ -237,7 +237,7 @@ pub(super) async fn create_with_body(
 /// while the upload row, media row and event commit.
 async fn create_whole(
     state: &AppState,
-    mut upload: Upload,
+    upload: Upload,
     bytes: bytes::Bytes,
     correlation_id: &str,
 ) -> ApiResult<(Upload, bool)> {
@@ -247,15 +247,10 @@ async fn create_whole(
             return Err(declared_hash_mismatch(&actual, expected));
         }
     }
-    upload.completed = true;
-    upload.offset = upload.length;
-    ingest::commit(
+    let upload = commit_complete(
         state,
-        upload.user_id,
-        Some(&upload),
-        &upload.media,
+        upload,
         ingest::Original::InMemory(bytes),
-        upload.created_at,
         correlation_id,
     )
     .await?;
@@ -342,7 +337,7 @@ pub(super) async fn write_chunk(
 /// Moves a complete upload into the library. Safe to repeat after a crash at any point.
 pub(super) async fn finish(
     state: &AppState,
-    mut upload: Upload,
+    upload: Upload,
     correlation_id: &str,
 ) -> ApiResult<Upload> {
     let staged = staging_path(state, upload.id);
@@ -361,6 +356,22 @@ pub(super) async fn finish(
             return Err(declared_hash_mismatch(&actual, expected));
         }
     }
+    commit_complete(
+        state,
+        upload,
+        ingest::Original::Staged(&staged),
+        correlation_id,
+    )
+    .await
+}
+
+/// Records the upload complete and commits its bytes as a media item.
+async fn commit_complete(
+    state: &AppState,
+    mut upload: Upload,
+    original: ingest::Original<'_>,
+    correlation_id: &str,
+) -> ApiResult<Upload> {
     upload.completed = true;
     upload.offset = upload.length;
     ingest::commit(
@@ -368,7 +379,7 @@ pub(super) async fn finish(
         upload.user_id,
         Some(&upload),
         &upload.media,
-        ingest::Original::Staged(&staged),
+        original,
         upload.created_at,
         correlation_id,
     )
