@@ -32,8 +32,8 @@ pub enum Original<'a> {
     /// A staging file, consumed by the commit; when it is already gone (a crash after the blob
     /// was placed) the blob in the store is used.
     Staged(&'a Path),
-    /// A small upload taken whole in memory.
-    InMemory(bytes::Bytes),
+    /// A small upload taken whole in memory, as the frames it arrived in.
+    InMemory(Vec<bytes::Bytes>),
 }
 
 /// Commits an upload's bytes as a media item.
@@ -64,7 +64,7 @@ pub async fn commit(
     let key = raw_key(user, pending, received_at);
     let blobs = &state.backends.blobs;
     let placed = match original {
-        Original::InMemory(bytes) => blobs.place_bytes(&key, bytes).await?,
+        Original::InMemory(chunks) => blobs.place_bytes(&key, chunks).await?,
         Original::Staged(staged) if tokio::fs::try_exists(staged).await.unwrap_or(false) => {
             blobs.place_file(&key, staged).await?
         }
@@ -130,9 +130,8 @@ const RECOVERY_WINDOW: chrono::Duration = chrono::Duration::hours(1);
 /// acknowledgement, uploads it again. Returns how many were removed.
 pub async fn recover(state: &AppState) -> ApiResult<usize> {
     let store = &state.backends.metadata;
-    let since = Utc::now() - RECOVERY_WINDOW;
     let mut removed = 0;
-    let mut cursor = since;
+    let mut cursor = Utc::now() - RECOVERY_WINDOW;
     loop {
         let batch = store.media_committed_since(cursor, 1000).await?;
         let Some(last) = batch.last() else { break };

@@ -31,8 +31,10 @@ pub trait BlobStore: Send + Sync + 'static {
         Ok(PlacedBlob::durable(self.put_file(key, source).await?))
     }
     async fn put_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<()>;
-    /// [`BlobStore::place_file`] for bytes in memory (a small upload taken whole).
-    async fn place_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<PlacedBlob> {
+    /// [`BlobStore::place_file`] for bytes in memory (a small upload taken whole, as the
+    /// frames it arrived in).
+    async fn place_bytes(&self, key: &str, chunks: Vec<bytes::Bytes>) -> Result<PlacedBlob> {
+        let bytes: bytes::Bytes = chunks.concat().into();
         let size = bytes.len() as u64;
         self.put_bytes(key, bytes).await?;
         Ok(PlacedBlob::durable(size))

@@ -539,7 +539,13 @@ pub async fn blob_suite(blobs: &dyn BlobStore) {
     assert_eq!(placed.synced().await.unwrap(), 6);
     assert!(!source.exists(), "place_file consumes its source");
     let placed = blobs
-        .place_bytes(&third, bytes::Bytes::from_static(b"in memory"))
+        .place_bytes(
+            &third,
+            vec![
+                bytes::Bytes::from_static(b"in "),
+                bytes::Bytes::from_static(b"memory"),
+            ],
+        )
         .await
         .unwrap();
     assert_eq!(placed.synced().await.unwrap(), 9, "replaces what was there");

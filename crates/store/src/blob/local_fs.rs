@@ -100,16 +100,19 @@ impl BlobStore for LocalFsBlobStore {
 
     /// Written straight under its key: only a committed row makes a key visible, and a
     /// half-written file left by a crash is overwritten by the retry.
-    async fn place_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<PlacedBlob> {
+    async fn place_bytes(&self, key: &str, chunks: Vec<bytes::Bytes>) -> Result<PlacedBlob> {
         let dest = self.path(key)?;
         let placed = dest.clone();
-        let size = bytes.len() as u64;
+        let size = chunks.iter().map(|c| c.len() as u64).sum();
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             let parent = placed
                 .parent()
                 .ok_or_else(|| std::io::Error::other("blob path has no parent"))?;
             std::fs::create_dir_all(parent)?;
-            std::fs::write(&placed, &bytes)
+            let mut file = std::fs::File::create(&placed)?;
+            chunks
+                .iter()
+                .try_for_each(|chunk| std::io::Write::write_all(&mut file, chunk))
         })
         .await
         .map_err(std::io::Error::other)??;

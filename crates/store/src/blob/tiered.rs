@@ -83,8 +83,8 @@ impl BlobStore for TieredBlobStore {
         self.hot.put_bytes(key, bytes).await
     }
 
-    async fn place_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<PlacedBlob> {
-        self.hot.place_bytes(key, bytes).await
+    async fn place_bytes(&self, key: &str, chunks: Vec<bytes::Bytes>) -> Result<PlacedBlob> {
+        self.hot.place_bytes(key, chunks).await
     }
 
     async fn size(&self, key: &str) -> Result<Option<u64>> {

@@ -50,7 +50,8 @@ fn declared_hash_mismatch(actual: &str, expected: &str) -> ApiError {
 
 /// What arrived of a body taken in memory.
 enum Whole {
-    Complete(bytes::Bytes),
+    /// Every byte, as the frames it arrived in (kept as they are: no copy into one buffer).
+    Complete(Vec<bytes::Bytes>),
     /// The client went away first: these frames become a resumable upload.
     Partial(Vec<bytes::Bytes>),
 }
@@ -87,9 +88,7 @@ async fn receive_whole(upload: &Upload, headers: &HeaderMap, body: Body) -> ApiR
     if received < upload.length {
         return Ok(Whole::Partial(frames));
     }
-    let mut whole = bytes::BytesMut::with_capacity(received as usize);
-    frames.iter().for_each(|f| whole.extend_from_slice(f));
-    Ok(Whole::Complete(whole.freeze()))
+    Ok(Whole::Complete(frames))
 }
 
 /// Writes the frames of a creation cut short to its staging file.
@@ -201,8 +200,8 @@ pub(super) async fn create_with_body(
         .and_then(Result::ok);
     let received = if let Some(_held) = budget {
         match receive_whole(&candidate, headers, body).await? {
-            Whole::Complete(bytes) => {
-                return create_whole(state, candidate, bytes, correlation_id).await;
+            Whole::Complete(frames) => {
+                return create_whole(state, candidate, frames, correlation_id).await;
             }
             Whole::Partial(frames) => stage_frames(state, &candidate, frames).await,
         }
@@ -238,11 +237,13 @@ pub(super) async fn create_with_body(
 async fn create_whole(
     state: &AppState,
     upload: Upload,
-    bytes: bytes::Bytes,
+    frames: Vec<bytes::Bytes>,
     correlation_id: &str,
 ) -> ApiResult<(Upload, bool)> {
     if let Some(expected) = upload.media.sha256.as_deref() {
-        let actual = hex::encode(Sha256::digest(&bytes));
+        let mut hasher = Sha256::new();
+        frames.iter().for_each(|frame| hasher.update(frame));
+        let actual = hex::encode(hasher.finalize());
         if actual != expected {
             return Err(declared_hash_mismatch(&actual, expected));
         }
@@ -250,7 +251,7 @@ async fn create_whole(
     let upload = commit_complete(
         state,
         upload,
-        ingest::Original::InMemory(bytes),
+        ingest::Original::InMemory(frames),
         correlation_id,
     )
     .await?;
