@@ -11,7 +11,7 @@ use serde::Serialize;
 use sightline_core::command::redact_stream_url;
 use std::process::Stdio;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Mutex, broadcast, oneshot};
@@ -56,8 +56,17 @@ struct Running {
     destination: String,
     since: DateTime<Utc>,
     frames: Arc<AtomicU64>,
+    /// Cleared as soon as frames stop going out, before the encoder is waited for and the
+    /// end announced.
+    on_air: Arc<AtomicBool>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<Result<LiveStats, LiveError>>,
+}
+
+impl Running {
+    fn is_on_air(&self) -> bool {
+        self.on_air.load(Ordering::Acquire) && !self.task.is_finished()
+    }
 }
 
 /// The device's one live stream.
@@ -124,7 +133,7 @@ impl LiveStreamer {
     ) -> Result<String, LiveError> {
         let mut running = self.running.lock().await;
         if let Some(current) = running.as_ref() {
-            if !current.task.is_finished() {
+            if current.is_on_air() {
                 return Err(LiveError::AlreadyStreaming(current.destination.clone()));
             }
             // The last stream ended by itself (destination gone): its slot is free.
@@ -152,6 +161,8 @@ impl LiveStreamer {
         let mut frames = self.camera.subscribe();
         let sent = Arc::new(AtomicU64::new(0));
         let counter = sent.clone();
+        let on_air = Arc::new(AtomicBool::new(true));
+        let still_on_air = on_air.clone();
         let (stop, mut stopped) = oneshot::channel();
         let announce = self.announce.clone();
         let shown = destination.clone();
@@ -179,6 +190,7 @@ impl LiveStreamer {
                     },
                 }
             }
+            still_on_air.store(false, Ordering::Release);
             drop(stdin);
             let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
             let stderr = errors.await.unwrap_or_default();
@@ -207,6 +219,7 @@ impl LiveStreamer {
             destination: destination.clone(),
             since: Utc::now(),
             frames: sent,
+            on_air,
             stop,
             task,
         });
@@ -230,7 +243,7 @@ impl LiveStreamer {
     /// The stream now on air, if any (one that ended by itself is not).
     pub async fn status(&self) -> Option<LiveStatus> {
         let running = self.running.lock().await;
-        let current = running.as_ref().filter(|r| !r.task.is_finished())?;
+        let current = running.as_ref().filter(|r| r.is_on_air())?;
         Some(LiveStatus {
             destination: current.destination.clone(),
             since: current.since,
