@@ -6,6 +6,7 @@ use crate::state::AppState;
 use anyhow::Context;
 use sightline_core::geo::GeoPoint;
 use sightline_core::media::MediaStatus;
+use sightline_core::sync::{MediaEdits, MediaView};
 use sightline_core::{MediaId, UserId};
 use sightline_places::Circle;
 use sightline_search::MediaDoc;
@@ -29,11 +30,13 @@ impl UserContext {
     }
 }
 
-/// The document of one item.
+/// The document of one item; `synced` is its state merged from the devices' edits (its title
+/// and tags are words to find it by, its tags things in it too).
 pub fn document(
     media: &Media,
     appearances: &[Appearance],
     annotations: Option<&Annotations>,
+    synced: Option<&MediaView>,
     context: &UserContext,
 ) -> MediaDoc {
     let mut people: Vec<_> = appearances.iter().map(|a| a.person_id).collect();
@@ -47,6 +50,10 @@ pub fn document(
     // Words a user may type that the structured fields do not already answer.
     let mut text: Vec<&str> = Vec::new();
     text.extend(media.filename.as_deref());
+    if let Some(view) = synced {
+        text.extend(view.title.as_deref());
+        text.extend(view.tags.iter().map(String::as_str));
+    }
     if let Some(a) = annotations {
         text.extend(a.city.as_deref());
         text.extend(a.region.as_deref());
@@ -72,7 +79,8 @@ pub fn document(
         region: annotations.and_then(|a| a.region.clone()),
         country_code: annotations.and_then(|a| a.country_code.clone()),
         place_ids,
-        things: Vec::new(),
+        // A user's tags ("beach", "picnic") name what is in the item as a detector would.
+        things: synced.map(|view| view.tags.clone()).unwrap_or_default(),
         text: text.join(" "),
         device_id: media.device_id,
     }
@@ -106,11 +114,20 @@ pub async fn project_media(state: &AppState, user: UserId, id: MediaId) -> anyho
     }
     let context = UserContext::load(state, user).await?;
     let library = &state.backends.library;
-    let (appearances, annotations) = tokio::try_join!(
+    let ids = [id];
+    let (appearances, annotations, synced) = tokio::try_join!(
         library.appearances_in(user, id),
-        library.annotations(user, id)
+        library.annotations(user, id),
+        state.backends.sync.synced(user, &ids),
     )?;
-    let doc = document(&media, &appearances, annotations.as_ref(), &context);
+    let view = synced.get(&id).map(MediaEdits::visible);
+    let doc = document(
+        &media,
+        &appearances,
+        annotations.as_ref(),
+        view.as_ref(),
+        &context,
+    );
     Ok(search.upsert(vec![doc]).await?)
 }
 
@@ -133,16 +150,20 @@ pub async fn project_user(state: &AppState, user: UserId) -> anyhow::Result<u64>
             captured_at_ms: last.captured_at.timestamp_millis(),
             id: last.id,
         });
+        let ids: Vec<MediaId> = page.iter().map(|m| m.id).collect();
+        let synced = state.backends.sync.synced(user, &ids).await?;
         let mut docs = Vec::with_capacity(page.len());
         for media in &page {
             let (appearances, annotations) = tokio::try_join!(
                 library.appearances_in(user, media.id),
                 library.annotations(user, media.id)
             )?;
+            let view = synced.get(&media.id).map(MediaEdits::visible);
             docs.push(document(
                 media,
                 &appearances,
                 annotations.as_ref(),
+                view.as_ref(),
                 &context,
             ));
         }
@@ -246,16 +267,33 @@ mod tests {
             people: vec![anna.clone()],
             places: vec![home.clone(), far],
         };
+        let synced = MediaView {
+            title: Some("Picnic by the canal".into()),
+            tags: vec!["sunset".into()],
+            ..Default::default()
+        };
         let doc = document(
             &media,
             &[seen(None), seen(Some(3.0))],
             Some(&annotations),
+            Some(&synced),
             &context,
         );
         assert_eq!(doc.people, [anna.id], "one entry per person");
+        assert_eq!(doc.things, ["sunset"], "tags count as things");
         assert_eq!(doc.place_ids, [home.id]);
         assert_eq!(doc.city.as_deref(), Some("Paris"));
-        for word in ["beach.mp4", "Paris", "France", "Anna", "wife", "home"] {
+        let words = [
+            "beach.mp4",
+            "Paris",
+            "France",
+            "Anna",
+            "wife",
+            "home",
+            "canal",
+            "sunset",
+        ];
+        for word in words {
             assert!(
                 doc.text.contains(word),
                 "{word} missing from {:?}",

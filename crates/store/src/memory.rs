@@ -9,7 +9,7 @@ mod sync;
 
 use crate::bus::{DeadLetter, Delivery, EventBus};
 use crate::error::{Result, StoreError};
-use crate::metadata::MetadataStore;
+use crate::metadata::{MetadataStore, settings_moved};
 use crate::model::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -201,6 +201,7 @@ impl MetadataStore for MemoryStore {
         user: UserId,
         id: DeviceId,
         settings: &AgentSettings,
+        expected_version: Option<u64>,
     ) -> Result<Option<Device>> {
         let mut state = self.lock()?;
         let Some((device, _)) = state
@@ -210,6 +211,14 @@ impl MetadataStore for MemoryStore {
         else {
             return Ok(None);
         };
+        if let Some(expected) = expected_version
+            && expected != device.settings_version
+        {
+            return Err(StoreError::Conflict(settings_moved(
+                expected,
+                device.settings_version,
+            )));
+        }
         device.settings = settings.clone();
         device.settings_version += 1;
         Ok(Some(device.clone()))

@@ -37,12 +37,15 @@ pub trait MetadataStore: Send + Sync + 'static {
         id: DeviceId,
         report: &DeviceReport,
     ) -> Result<Option<Device>>;
-    /// Replaces what the owner set for the device and bumps its settings version.
+    /// Replaces what the owner set for the device and bumps its settings version. With
+    /// `expected_version`, only if the settings are still at that version (compare-and-set for
+    /// a change made from what was read); otherwise `Conflict`.
     async fn set_device_settings(
         &self,
         user: UserId,
         id: DeviceId,
         settings: &AgentSettings,
+        expected_version: Option<u64>,
     ) -> Result<Option<Device>>;
     /// Deleting a device revokes its token. Returns whether it existed.
     async fn delete_device(&self, user: UserId, id: DeviceId) -> Result<bool>;
@@ -87,4 +90,9 @@ pub trait MetadataStore: Send + Sync + 'static {
         id: MediaId,
         events: &[NewEvent],
     ) -> Result<Option<Media>>;
+}
+
+/// The `Conflict` of a compare-and-set on device settings that lost a race.
+pub fn settings_moved(expected: u64, now: u64) -> String {
+    format!("the device settings changed meanwhile (version {now}, not {expected})")
 }

@@ -107,6 +107,8 @@ pub enum SuppressReason {
     ClassOff,
     QuietHours,
     Cooldown,
+    /// Too long ago for an alert to help (pushed after an outage); the feed still has it.
+    Stale,
 }
 
 impl SuppressReason {
@@ -116,6 +118,7 @@ impl SuppressReason {
             Self::ClassOff => "class_off",
             Self::QuietHours => "quiet_hours",
             Self::Cooldown => "cooldown",
+            Self::Stale => "stale",
         }
     }
 
@@ -125,6 +128,7 @@ impl SuppressReason {
             Self::ClassOff,
             Self::QuietHours,
             Self::Cooldown,
+            Self::Stale,
         ]
         .into_iter()
         .find(|r| r.as_str() == text)

@@ -111,6 +111,11 @@ pub trait SyncStore: Send + Sync + 'static {
 
     /// Items whose merged edits have conflicts, with their states.
     async fn conflicted(&self, user: UserId) -> Result<Vec<(MediaId, MediaEdits)>>;
+
+    /// Drops up to `limit` log entries that a later entry of the same item supersedes (a page
+    /// shows each item once, at its latest change, so no reader from any token misses anything;
+    /// tombstones are latest entries and stay). Returns how many went.
+    async fn compact_log(&self, limit: u32) -> Result<u64>;
 }
 
 /// Merges `edits` into `states` (the stored states of the items, as far as they have any): the

@@ -150,19 +150,34 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
     };
     assert!(
         store
-            .set_device_settings(bob.id, device.id, &settings)
+            .set_device_settings(bob.id, device.id, &settings, None)
             .await
             .unwrap()
             .is_none()
     );
     let set = store
-        .set_device_settings(alice.id, device.id, &settings)
+        .set_device_settings(alice.id, device.id, &settings, Some(0))
         .await
         .unwrap()
         .unwrap();
     assert_eq!((set.settings.clone(), set.settings_version), (settings, 1));
+    // A change made from version 0 lost the race: refused, nothing written.
+    assert!(matches!(
+        store
+            .set_device_settings(alice.id, device.id, &AgentSettings::default(), Some(0))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        store
+            .set_device_settings(bob.id, device.id, &AgentSettings::default(), Some(1))
+            .await
+            .unwrap()
+            .is_none(),
+        "another user's device is not found, whatever the version"
+    );
     let cleared = store
-        .set_device_settings(alice.id, device.id, &AgentSettings::default())
+        .set_device_settings(alice.id, device.id, &AgentSettings::default(), None)
         .await
         .unwrap()
         .unwrap();

@@ -109,13 +109,13 @@ async fn memory_library() {
 #[tokio::test]
 async fn sqlite_sync() {
     let (_dir, store) = sqlite().await;
-    testsuite::sync_suite(&store, &store).await;
+    testsuite::sync_suite(&store, &store, &store).await;
 }
 
 #[tokio::test]
 async fn memory_sync() {
     let store = MemoryStore::default();
-    testsuite::sync_suite(&store, &store).await;
+    testsuite::sync_suite(&store, &store, &store).await;
 }
 
 #[tokio::test]

@@ -10,7 +10,9 @@ use crate::workers::{Job, JobError};
 use async_trait::async_trait;
 use sightline_core::doorbell_event::DoorbellEventNotice;
 use sightline_core::event::Topic;
-use sightline_store::notifications::{CooldownClaim, Decision, PushSubscription, Webhook};
+use sightline_store::notifications::{
+    CooldownClaim, Decision, PushSubscription, SuppressReason, Webhook,
+};
 use std::collections::HashSet;
 
 pub struct DeliverJob;
@@ -98,7 +100,9 @@ impl Job for DeliverJob {
         let event = &subject.event;
         let prefs = store.preferences(user).await.map_err(JobError::transient)?;
         let motion = subject.device.settings.motion.as_ref();
+        let stale = policy::is_stale(event.occurred_at, event.created_at, chrono::Utc::now());
         let decision = match policy::rule(event.event_type, &prefs, motion, event.created_at) {
+            _ if stale => Decision::Suppressed(SuppressReason::Stale),
             Rule::Suppress(reason) => Decision::Suppressed(reason),
             Rule::Notify => Decision::Notify,
             Rule::Cooldown(cooldown) => store

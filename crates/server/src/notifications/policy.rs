@@ -65,6 +65,24 @@ pub fn in_quiet_hours(quiet: &QuietHours, at: DateTime<Utc>) -> bool {
     }
 }
 
+/// Events older than this when their notification would go out are not pushed: after the
+/// server or the device was offline, "someone is at your door" would be news from the past.
+pub const MAX_ALERT_AGE: Duration = Duration::from_secs(15 * 60);
+
+/// Whether an event that happened at `occurred_at` (the device's clock) and was accepted at
+/// `accepted_at` (the server's) is too old to push at `now`. The earlier of the two counts, so
+/// that a device whose clock runs ahead cannot make an old event look new.
+pub fn is_stale(
+    occurred_at: DateTime<Utc>,
+    accepted_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> bool {
+    let happened = occurred_at.min(accepted_at);
+    (now - happened)
+        .to_std()
+        .is_ok_and(|age| age > MAX_ALERT_AGE)
+}
+
 /// What to do with an event of `kind` accepted at `at`.
 pub fn rule(
     kind: EventType,
@@ -112,6 +130,32 @@ mod tests {
             },
             ..NotificationPreferences::default()
         }
+    }
+
+    #[test]
+    fn old_events_are_stale_by_the_earlier_clock() {
+        let now = utc(12, 0);
+        assert!(!is_stale(utc(11, 50), utc(11, 50), now));
+        assert!(
+            !is_stale(utc(11, 46), utc(12, 0), now),
+            "14 minutes is still news"
+        );
+        assert!(
+            is_stale(utc(11, 0), utc(11, 59), now),
+            "posted late by an offline device"
+        );
+        assert!(
+            is_stale(utc(11, 0), utc(11, 0), now),
+            "caught up after a server outage"
+        );
+        assert!(
+            is_stale(utc(13, 0), utc(11, 0), now),
+            "a clock ahead does not make it new"
+        );
+        assert!(
+            !is_stale(utc(12, 5), utc(12, 0), now),
+            "the device's clock a bit ahead"
+        );
     }
 
     #[test]

@@ -83,22 +83,24 @@ pub async fn put(
     let Json(body) = body?;
     let settings =
         AgentSettings::from_owner(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let device = save_and_push(&state, &caller, id, settings).await?;
+    let device = save_and_push(&state, &caller, id, settings, None).await?;
     Ok(Json(view(&state, device)))
 }
 
-/// Stores the whole settings (bumping their version) and pushes them down the device's channel
-/// if it is connected; otherwise it gets them when it connects.
+/// Stores the whole settings (bumping their version; with `expected_version`, only if they are
+/// still at it) and pushes them down the device's channel if it is connected; otherwise it gets
+/// them when it connects.
 async fn save_and_push(
     state: &AppState,
     caller: &Caller,
     id: DeviceId,
     settings: AgentSettings,
+    expected_version: Option<u64>,
 ) -> ApiResult<Device> {
     let device = state
         .backends
         .metadata
-        .set_device_settings(caller.user_id, id, &settings)
+        .set_device_settings(caller.user_id, id, &settings, expected_version)
         .await?
         .ok_or(ApiError::NotFound)?;
     let pushed = state.channels.push(
@@ -158,13 +160,25 @@ pub async fn put_motion(
     let Json(body) = body?;
     let motion =
         MotionSettings::from_owner(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let current = owned_device(&state, &caller, &id).await?;
-    // Read, change, write: a concurrent PUT of the other settings between the two may be lost
-    // (the store has no compare-and-set on the version); the app sends one at a time.
-    let settings = AgentSettings {
-        motion: Some(motion),
-        ..current.settings
-    };
-    let device = save_and_push(&state, &caller, current.id, settings).await?;
-    Ok(Json(motion_view(&state, device)))
+    // Read, change, write only if nothing was written in between (another PUT of the settings
+    // would otherwise be lost); a lost race reads again.
+    for _ in 0..MOTION_WRITE_ATTEMPTS {
+        let current = owned_device(&state, &caller, &id).await?;
+        let settings = AgentSettings {
+            motion: Some(motion.clone()),
+            ..current.settings
+        };
+        let version = Some(current.settings_version);
+        match save_and_push(&state, &caller, current.id, settings, version).await {
+            Ok(device) => return Ok(Json(motion_view(&state, device))),
+            Err(ApiError::Conflict(_)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(ApiError::Conflict(
+        "the device settings keep changing; try again".into(),
+    ))
 }
+
+/// Reads and compare-and-set writes of `put_motion` before it gives up with 409.
+const MOTION_WRITE_ATTEMPTS: usize = 8;

@@ -14,6 +14,7 @@
 mod changes;
 mod conflicts;
 mod edits;
+mod library;
 mod status;
 
 pub use changes::changes;

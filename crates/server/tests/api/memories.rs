@@ -696,3 +696,97 @@ async fn wait_indexed_kinds(app: &TestApp, token: &str, query: &str, count: usiz
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// People and tags a user gives an item on a device while offline count like ones given in
+/// the app: once the edits sync, search finds the item by them and the item lists the person.
+#[tokio::test]
+async fn people_and_tags_synced_from_a_device_reach_search() {
+    use sightline_core::sync::{Hlc, NodeId};
+    let app = spawn_app().await;
+    let work = tempfile::tempdir().unwrap();
+    let user = app.register("offline-editor").await;
+    let token = user.token.as_str();
+    let (device, device_token) = app.create_device(token, "smart_glass").await;
+    let mom = person(
+        &app,
+        token,
+        json!({ "name": "Maria", "relationship": "mom" }),
+    )
+    .await;
+    let clip = make_source(work.path(), "picnic", 200).await;
+    let id = upload_video(&app, token, &clip, ROME, at(2024, 7, 14)).await;
+    app.wait_processed(token, &id).await;
+    wait_indexed(&app, token, "Rome", 1).await;
+
+    let node = NodeId::parse(&device).unwrap();
+    let now = Utc::now().timestamp_millis() as u64;
+    let stamp = |n: u64| Hlc::new(now + n, 0, node.clone()).unwrap();
+    let stranger = app.register("stranger").await;
+    let foreign = person(&app, &stranger.token, json!({ "name": "Eve" })).await;
+    let sync = |edits: Value| {
+        post(
+            &app,
+            &device_token,
+            "/sync/edits",
+            json!({ "device_id": device, "edits": edits }),
+        )
+    };
+    let (status, answer) = sync(json!([
+        { "media_id": id, "edit": { "stamp": stamp(1), "op": "add_person", "person": mom } },
+        { "media_id": id, "edit": { "stamp": stamp(2), "op": "add_tag", "tag": "picnic" } },
+        { "media_id": id, "edit": { "stamp": stamp(3), "op": "add_person", "person": foreign } },
+    ]))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let statuses: Vec<&str> = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["applied", "applied", "applied"]);
+
+    let (_, item) = app.get_json(token, &format!("/media/{id}")).await;
+    let people = item["people"].as_array().unwrap();
+    assert_eq!(
+        people.len(),
+        1,
+        "another user's person has no effect: {item}"
+    );
+    assert_eq!(people[0]["person_id"], mom.as_str());
+    assert_eq!(people[0]["start_secs"], Value::Null, "the whole item");
+    let found = wait_indexed(&app, token, "everything with mom", 1).await;
+    assert_eq!(found["videos"][0]["video_id"], id.as_str());
+    let found = wait_indexed(&app, token, "picnic", 1).await;
+    assert_eq!(found["videos"][0]["video_id"], id.as_str());
+
+    // Removed on the device: gone from the item and from search.
+    // The device saw the one add (its dot is the add's stamp).
+    let observed = json!([stamp(1)]);
+    let (status, answer) = sync(json!([{ "media_id": id, "edit": {
+        "stamp": stamp(4), "op": "remove_person", "person": mom, "observed": observed } }]))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        answer["media"][0]["state"]["people"],
+        json!([foreign]),
+        "{answer}"
+    );
+    let (_, item) = app.get_json(token, &format!("/media/{id}")).await;
+    assert_eq!(item["people"], json!([]), "{item}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, found) = post(
+            &app,
+            token,
+            "/videos/search",
+            json!({ "filters": { "people": [mom] } }),
+        )
+        .await;
+        if found["total"] == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still found: {found}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

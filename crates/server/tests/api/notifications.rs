@@ -423,6 +423,30 @@ async fn quiet_hours_keep_events_on_the_feed_and_off_webhooks() {
     assert_eq!(status, StatusCode::FORBIDDEN, "a device token");
 }
 
+/// An event a device posts long after it happened (it was offline) is on the feed but not
+/// pushed: an alert an hour late would be news from the past.
+#[tokio::test]
+async fn an_event_from_an_hour_ago_is_on_the_feed_and_not_pushed() {
+    let app = spawn_app().await;
+    let user = app.register("late").await;
+    let (door, token) = app.create_device(&user.token, "doorbell").await;
+    let hook = Receiver::start(&[], 200).await;
+    add_webhook(&app, &user.token, &hook.url, None).await;
+    let mut stream = Stream::open(&app, &user.token).await;
+
+    let mut old = event("doorbell_press");
+    old["timestamp"] = json!((chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339());
+    post_event(&app, &token, &door, &old).await;
+    assert_eq!(stream.next_doorbell().await["event_id"], old["event_id"]);
+    settle(&app).await;
+    let fresh = event("doorbell_press");
+    post_event(&app, &token, &door, &fresh).await;
+    hook.wait_for(1).await;
+    assert_eq!(hook.body(0)["event_id"], fresh["event_id"]);
+    settle(&app).await;
+    assert_eq!(hook.count(), 1, "the hour-old press was not pushed");
+}
+
 #[tokio::test]
 async fn a_failing_webhook_is_retried_without_resending_to_the_others() {
     let app = spawn_app().await;

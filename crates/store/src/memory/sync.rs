@@ -98,6 +98,9 @@ impl SyncStore for MemoryStore {
                 state.sync.states.insert((user, *media), merged.clone());
             }
         }
+        if !changed.is_empty() {
+            state.library.bump(user);
+        }
         Ok(applied)
     }
 
@@ -225,5 +228,22 @@ impl SyncStore for MemoryStore {
             .collect();
         found.sort_by_key(|(m, _)| *m);
         Ok(found)
+    }
+
+    async fn compact_log(&self, limit: u32) -> Result<u64> {
+        let mut state = self.lock()?;
+        let log = &mut state.sync.log;
+        let mut latest: HashSet<(UserId, MediaId)> = HashSet::new();
+        let superseded: Vec<i64> = log
+            .iter()
+            .rev()
+            .filter(|(_, item)| !latest.insert(**item))
+            .map(|(seq, _)| *seq)
+            .take(limit as usize)
+            .collect();
+        for seq in &superseded {
+            log.remove(seq);
+        }
+        Ok(superseded.len() as u64)
     }
 }

@@ -158,19 +158,33 @@ impl MetadataStore for SqliteStore {
         user: UserId,
         id: DeviceId,
         settings: &AgentSettings,
+        expected_version: Option<u64>,
     ) -> Result<Option<Device>> {
         let json = serde_json::to_string(settings)
             .map_err(|e| StoreError::Corrupt(format!("device settings: {e}")))?;
+        let expected = expected_version.map(|v| v as i64);
         let row = sqlx::query(
             "UPDATE devices SET settings = ?, settings_version = settings_version + 1 \
-             WHERE user_id = ? AND id = ? RETURNING *",
+             WHERE user_id = ? AND id = ? AND (? IS NULL OR settings_version = ?) RETURNING *",
         )
         .bind(json)
         .bind(user.to_string())
         .bind(id.to_string())
+        .bind(expected)
+        .bind(expected)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(rows::device).transpose()
+        match (row, expected_version) {
+            (Some(row), _) => rows::device(&row).map(Some),
+            (None, None) => Ok(None),
+            (None, Some(expected)) => match self.device(user, id).await? {
+                Some(now) => Err(StoreError::Conflict(crate::metadata::settings_moved(
+                    expected,
+                    now.settings_version,
+                ))),
+                None => Ok(None),
+            },
+        }
     }
 
     async fn delete_device(&self, user: UserId, id: DeviceId) -> Result<bool> {

@@ -320,4 +320,16 @@ impl SyncStore for SqliteStore {
             .map(|(id, state)| Ok((media_id(id)?, json(state, "sync state")?)))
             .collect()
     }
+
+    async fn compact_log(&self, limit: u32) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM sync_log WHERE seq IN (SELECT old.seq FROM sync_log AS old \
+             WHERE EXISTS (SELECT 1 FROM sync_log AS newer WHERE newer.user_id = old.user_id \
+             AND newer.media_id = old.media_id AND newer.seq > old.seq) LIMIT ?)",
+        )
+        .bind(i64::from(limit))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
 }

@@ -4,7 +4,7 @@
 use super::{media, user};
 use crate::model::*;
 use crate::sync::{EditOutcome, SyncStore};
-use crate::{MetadataStore, StoreError};
+use crate::{LibraryStore, MetadataStore, StoreError};
 use chrono::{Duration as Days, Utc};
 use sightline_core::media::{DeviceType, MediaKind, MediaStatus};
 use sightline_core::sync::{Change, Edit, Field, Hlc, MediaEdits, NodeId, Tag, Title};
@@ -69,7 +69,11 @@ async fn drain(sync: &dyn SyncStore, user: UserId, since: i64, limit: u32) -> (V
     }
 }
 
-pub async fn sync_suite(metadata: &dyn MetadataStore, sync: &dyn SyncStore) {
+pub async fn sync_suite(
+    metadata: &dyn MetadataStore,
+    sync: &dyn SyncStore,
+    library: &dyn LibraryStore,
+) {
     let alice = user(&format!("alice-{}@example.com", UserId::new_random()));
     let bob = user(&format!("bob-{}@example.com", UserId::new_random()));
     metadata.create_user(&alice).await.unwrap();
@@ -92,7 +96,8 @@ pub async fn sync_suite(metadata: &dyn MetadataStore, sync: &dyn SyncStore) {
     assert_eq!(first.changes[0].state, Some(MediaEdits::default()));
     assert!(drain(sync, bob.id, 0, 100).await.0.is_empty());
 
-    // Edits apply, merge and log; a replay changes nothing.
+    // Edits apply, merge and log (and make cached memories stale); a replay changes nothing.
+    let version = library.library_version(alice.id).await.unwrap();
     let edits = vec![
         (photo.id, title(1_000, glasses.id, "Beach")),
         (photo.id, add_tag(1_001, glasses.id, "Sunset")),
@@ -102,6 +107,7 @@ pub async fn sync_suite(metadata: &dyn MetadataStore, sync: &dyn SyncStore) {
         applied.outcomes,
         [EditOutcome::Applied, EditOutcome::Applied]
     );
+    assert!(library.library_version(alice.id).await.unwrap() > version);
     let view = applied.states[0].1.visible();
     assert_eq!(view.title.as_deref(), Some("Beach"));
     assert_eq!(view.tags, ["sunset"]);
@@ -211,6 +217,21 @@ pub async fn sync_suite(metadata: &dyn MetadataStore, sync: &dyn SyncStore) {
         .await
         .unwrap();
     assert_eq!(late.outcomes, [EditOutcome::NotFound]);
+
+    // Compaction drops only superseded entries: from any token, every reader sees the same
+    // items at the same latest changes, the tombstone included.
+    let tokens = [0, head, page.next, end];
+    let mut before = Vec::new();
+    for since in tokens {
+        before.push(sync.changes(alice.id, since, 100).await.unwrap());
+    }
+    assert_eq!(sync.compact_log(1).await.unwrap(), 1, "at most the limit");
+    let rest = sync.compact_log(10_000).await.unwrap();
+    assert!(rest > 0, "the photo's earlier entries");
+    assert_eq!(sync.compact_log(10_000).await.unwrap(), 0);
+    for (since, earlier) in tokens.into_iter().zip(&before) {
+        assert_eq!(&sync.changes(alice.id, since, 100).await.unwrap(), earlier);
+    }
 
     // Cursors, status and sync runs, per device and scoped by user.
     assert!(matches!(

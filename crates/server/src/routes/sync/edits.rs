@@ -1,6 +1,6 @@
 //! `POST /sync/edits`: a device's offline edits, replayed on reconnect.
 
-use super::required_device;
+use super::{library, required_device};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::RequestId;
@@ -108,6 +108,7 @@ pub async fn edits(
             .map_err(|e| ApiError::BadRequest(format!("edits[{i}]: {e}")))?;
         edits.push((media, item.edit));
     }
+    let before = library::views_before(&state, caller.user_id, &edits).await?;
     let applied = state
         .backends
         .sync
@@ -120,6 +121,14 @@ pub async fn edits(
             delete_item(&state, caller.user_id, *id, request_id.0.clone()).await?;
         }
     }
+    library::apply(
+        &state,
+        caller.user_id,
+        &before,
+        &applied.states,
+        &request_id.0,
+    )
+    .await?;
     let results = edits
         .iter()
         .zip(&applied.outcomes)
