@@ -4,6 +4,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 use sightline_core::UserId;
 use sightline_core::blob_key;
 use sightline_core::event::{MediaEvent, NewEvent, Topic};
@@ -11,6 +12,7 @@ use sightline_core::media::MediaStatus;
 use sightline_store::blob::PlacedBlob;
 use sightline_store::model::{CommitOutcome, Media, PendingMedia, Upload};
 use std::path::Path;
+use tokio::io::AsyncReadExt;
 
 pub fn raw_key(user: UserId, pending: &PendingMedia, received_at: DateTime<Utc>) -> String {
     let ext = pending
@@ -68,9 +70,26 @@ pub async fn commit(
         Original::Staged(staged) if tokio::fs::try_exists(staged).await.unwrap_or(false) => {
             blobs.place_file(&key, staged).await?
         }
-        Original::Staged(_) => PlacedBlob::durable(blobs.size(&key).await?.ok_or_else(|| {
-            ApiError::internal(anyhow::anyhow!("staged upload and blob {key} both missing"))
-        })?),
+        Original::Staged(_) => {
+            // Renamed into place by an attempt that crashed before its sync or its commit: the
+            // bytes must prove they are this upload's before they become an item.
+            let size = blobs.make_durable(&key).await?.ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("staged upload and blob {key} both missing"))
+            })?;
+            if !survived_whole(state, &key, size, upload, pending).await? {
+                tracing::warn!(media_id = %pending.media_id, key, size, "an upload's bytes were lost in a crash; the client must send them again");
+                blobs.delete(&key).await?;
+                if let Some(upload) = upload {
+                    store.delete_upload(user, upload.id).await?;
+                }
+                return Err(ApiError::Gone(
+                    "the bytes of this upload were lost in a crash before they were stored; \
+                     upload the file again"
+                        .into(),
+                ));
+            }
+            PlacedBlob::durable(size)
+        }
     };
     let size = placed.size();
     let now = Utc::now();
@@ -119,6 +138,35 @@ pub async fn commit(
     state.wake.notify_waiters();
     tracing::info!(media_id = %media.id, user_id = %user, size, correlation_id, "media committed");
     Ok(outcome)
+}
+
+/// Whether a blob left by a crashed attempt holds the whole upload: its length, and its
+/// sha256 when the client declared one (after a power cut a renamed file can have the right
+/// length and lost blocks).
+async fn survived_whole(
+    state: &AppState,
+    key: &str,
+    size: u64,
+    upload: Option<&Upload>,
+    pending: &PendingMedia,
+) -> ApiResult<bool> {
+    if upload.is_some_and(|u| u.length != size) {
+        return Ok(false);
+    }
+    let Some(expected) = pending.sha256.as_deref() else {
+        return Ok(true);
+    };
+    let mut reader = state.backends.blobs.open(key, None).await?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let n = reader.read(&mut buffer).await.map_err(ApiError::internal)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()) == expected)
 }
 
 /// How far back [`recover`] looks: far longer than any sync of one original takes.

@@ -39,6 +39,12 @@ pub trait BlobStore: Send + Sync + 'static {
         self.put_bytes(key, bytes).await?;
         Ok(PlacedBlob::durable(size))
     }
+    /// Makes a blob that is already at `key` durable (placed by an attempt that crashed before
+    /// its sync); returns its size, or `None` when absent. Stores whose writes are durable when
+    /// they return need not override this.
+    async fn make_durable(&self, key: &str) -> Result<Option<u64>> {
+        self.size(key).await
+    }
     /// Size in bytes, or `None` when absent.
     async fn size(&self, key: &str) -> Result<Option<u64>>;
     /// Reads the whole blob or one byte range of it; `NotFound` when absent.

@@ -565,7 +565,9 @@ pub async fn blob_suite(blobs: &dyn BlobStore) {
         .unwrap();
     assert_eq!(placed.synced().await.unwrap(), 9, "replaces what was there");
     assert_eq!(blobs.size(&third).await.unwrap(), Some(9));
+    assert_eq!(blobs.make_durable(&third).await.unwrap(), Some(9));
     blobs.delete(&third).await.unwrap();
+    assert_eq!(blobs.make_durable(&third).await.unwrap(), None);
     let copy = dir.path().join("copy.bin");
     blobs.download_to(&second, &copy).await.unwrap();
     assert_eq!(std::fs::read(&copy).unwrap(), b"abc");

@@ -603,3 +603,65 @@ async fn a_whole_file_in_the_creation_is_checked_and_a_cut_one_resumes() {
     assert_eq!(status, StatusCode::OK, "{item}");
     assert_eq!(item["size_bytes"], bytes.len());
 }
+
+/// The state a crash between renaming the staged file into place and committing leaves: the
+/// upload full, its staged file gone, a blob at the key. The blob becomes the item only if it
+/// is the upload's bytes; otherwise it and the upload go, and the client sends the file again.
+#[tokio::test]
+async fn a_blob_left_by_a_crash_becomes_the_item_only_if_it_is_the_uploads_bytes() {
+    use sightline_store::MetadataStore;
+    let app = spawn_app().await;
+    let user = app.register("survivor").await;
+    let bytes = vec![5u8; 1000];
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let crash_with = |blob: Vec<u8>| {
+        let app = &app;
+        let user = &user;
+        let digest = digest.clone();
+        async move {
+            let id = MediaId::new_random();
+            let meta = metadata(&[
+                ("media_id", &id.to_string()),
+                ("kind", "video"),
+                ("filename", "clip.mp4"),
+                ("captured_at", "2024-03-01T10:00:00Z"),
+                ("sha256", &digest),
+            ]);
+            let url = location(&create(app, &user.token, 1000, &meta).await);
+            let upload = sightline_core::UploadId::parse(url.rsplit('/').next().unwrap()).unwrap();
+            let metadata: &dyn MetadataStore = app._server.state.backends.metadata.as_ref();
+            metadata.set_upload_offset(upload, 1000).await.unwrap();
+            let staged = app.data.path().join(format!("staging/{upload}.part"));
+            std::fs::remove_file(&staged).unwrap();
+            let key = format!("raw/{}/2024/03/01/{id}.mp4", user.id);
+            let blob_path = app.data.path().join("blobs").join(&key);
+            std::fs::create_dir_all(blob_path.parent().unwrap()).unwrap();
+            std::fs::write(&blob_path, blob).unwrap();
+            (id, url, blob_path)
+        }
+    };
+
+    // Same length, other bytes (blocks lost to a power cut): refused, nothing kept.
+    let (id, url, blob) = crash_with(vec![0u8; 1000]).await;
+    assert_eq!(
+        head_offset(&app, &user.token, &url).await.0,
+        StatusCode::GONE
+    );
+    assert_eq!(
+        head_offset(&app, &user.token, &url).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!blob.exists(), "the damaged blob is removed");
+    let (status, _) = app.get_json(&user.token, &format!("/media/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The upload's own bytes: committed as the item.
+    let (id, url, blob) = crash_with(bytes.clone()).await;
+    assert_eq!(
+        head_offset(&app, &user.token, &url).await,
+        (StatusCode::OK, Some(1000))
+    );
+    assert_eq!(std::fs::read(&blob).unwrap(), bytes);
+    let (status, item) = app.get_json(&user.token, &format!("/media/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{item}");
+}

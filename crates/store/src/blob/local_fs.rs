@@ -157,10 +157,48 @@ fn sync_placed(dir_syncs: &DirSyncs, file: &std::fs::File, dest: &Path) -> std::
     dir_syncs.sync(parent_of(dest)?)
 }
 
+/// Creates (or truncates) `dest` with `chunks`, its directories included; not synced.
+fn write_new(dest: &Path, chunks: &[bytes::Bytes]) -> std::io::Result<std::fs::File> {
+    create_dirs(parent_of(dest)?)?;
+    let mut file = std::fs::File::create(dest)?;
+    for chunk in chunks {
+        std::io::Write::write_all(&mut file, chunk)?;
+    }
+    Ok(file)
+}
+
 fn place_file(dir_syncs: &DirSyncs, source: &Path, dest: &Path) -> std::io::Result<u64> {
     let size = move_into_place(source, dest)?;
     sync_placed(dir_syncs, &std::fs::File::open(dest)?, dest)?;
     Ok(size)
+}
+
+/// Runs `place` (which makes the blob readable at `dest`) and then the blob's syncs on one
+/// blocking thread, and returns as soon as it is placed: the caller commits its row while the
+/// same thread waits on the disk (a second task would cost another hand-off per upload).
+async fn place_then_sync(
+    dir_syncs: Arc<DirSyncs>,
+    dest: PathBuf,
+    place: impl FnOnce(&Path) -> std::io::Result<(std::fs::File, u64)> + Send + 'static,
+) -> Result<PlacedBlob> {
+    let (placed_tx, placed) = tokio::sync::oneshot::channel();
+    let sync = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        let file = match place(&dest) {
+            Ok((file, size)) => {
+                let _ = placed_tx.send(Ok(size));
+                file
+            }
+            Err(e) => {
+                let _ = placed_tx.send(Err(e));
+                return Ok(()); // the caller has the error
+            }
+        };
+        sync_placed(&dir_syncs, &file, &dest)
+    });
+    let size = placed
+        .await
+        .map_err(|_| std::io::Error::other("the blob writer stopped"))??;
+    Ok(PlacedBlob::syncing(size, sync))
 }
 
 #[async_trait]
@@ -177,38 +215,20 @@ impl BlobStore for LocalFsBlobStore {
     }
 
     async fn place_file(&self, key: &str, source: &Path) -> Result<PlacedBlob> {
-        let dest = self.path(key)?;
         let source = source.to_path_buf();
-        let placed = dest.clone();
-        let size = tokio::task::spawn_blocking(move || move_into_place(&source, &placed))
-            .await
-            .map_err(std::io::Error::other)??;
-        let dir_syncs = Arc::clone(&self.dir_syncs);
-        let sync = tokio::task::spawn_blocking(move || {
-            sync_placed(&dir_syncs, &std::fs::File::open(&dest)?, &dest)
-        });
-        Ok(PlacedBlob::syncing(size, sync))
+        let placing = move |dest: &Path| {
+            let size = move_into_place(&source, dest)?;
+            Ok((std::fs::File::open(dest)?, size))
+        };
+        place_then_sync(Arc::clone(&self.dir_syncs), self.path(key)?, placing).await
     }
 
     /// Written straight under its key: only a committed row makes a key visible, and a
     /// half-written file left by a crash is overwritten by the retry.
     async fn place_bytes(&self, key: &str, chunks: Vec<bytes::Bytes>) -> Result<PlacedBlob> {
-        let dest = self.path(key)?;
-        let placed = dest.clone();
         let size = chunks.iter().map(|c| c.len() as u64).sum();
-        let file = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-            create_dirs(parent_of(&placed)?)?;
-            let mut file = std::fs::File::create(&placed)?;
-            for chunk in &chunks {
-                std::io::Write::write_all(&mut file, chunk)?;
-            }
-            Ok(file)
-        })
-        .await
-        .map_err(std::io::Error::other)??;
-        let dir_syncs = Arc::clone(&self.dir_syncs);
-        let sync = tokio::task::spawn_blocking(move || sync_placed(&dir_syncs, &file, &dest));
-        Ok(PlacedBlob::syncing(size, sync))
+        let placing = move |dest: &Path| Ok((write_new(dest, &chunks)?, size));
+        place_then_sync(Arc::clone(&self.dir_syncs), self.path(key)?, placing).await
     }
 
     async fn put_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<()> {
@@ -223,6 +243,21 @@ impl BlobStore for LocalFsBlobStore {
         .await
         .map_err(std::io::Error::other)??;
         Ok(())
+    }
+
+    async fn make_durable(&self, key: &str) -> Result<Option<u64>> {
+        let dest = self.path(key)?;
+        let dir_syncs = Arc::clone(&self.dir_syncs);
+        tokio::task::spawn_blocking(move || match std::fs::File::open(&dest) {
+            Ok(file) => {
+                sync_placed(&dir_syncs, &file, &dest)?;
+                Ok(Some(file.metadata()?.len()))
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        })
+        .await
+        .map_err(std::io::Error::other)?
     }
 
     async fn size(&self, key: &str) -> Result<Option<u64>> {

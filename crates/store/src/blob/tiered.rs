@@ -87,6 +87,14 @@ impl BlobStore for TieredBlobStore {
         self.hot.place_bytes(key, chunks).await
     }
 
+    /// Blobs are placed in the hot tier; the others only take them durably.
+    async fn make_durable(&self, key: &str) -> Result<Option<u64>> {
+        match self.hot.make_durable(key).await? {
+            Some(size) => Ok(Some(size)),
+            None => self.size(key).await,
+        }
+    }
+
     async fn size(&self, key: &str) -> Result<Option<u64>> {
         for tier in StorageTier::ALL {
             if let Some(size) = self.tier(tier).size(key).await? {

@@ -342,20 +342,30 @@ pub(super) async fn finish(
     correlation_id: &str,
 ) -> ApiResult<Upload> {
     let staged = staging_path(state, upload.id);
-    if let Some(expected) = upload.media.sha256.as_deref() {
-        let actual = hash_file(&staged).await.map_err(ApiError::internal)?;
-        if actual != expected {
-            if state
-                .backends
-                .metadata
-                .delete_upload(upload.user_id, upload.id)
-                .await
-                .is_ok()
-            {
-                ingest::remove_quietly(&staged).await;
-            }
-            return Err(declared_hash_mismatch(&actual, expected));
+    let declared = upload.media.sha256.as_deref();
+    // A staged file already gone was renamed into place by an attempt that crashed: the commit
+    // checks the blob instead.
+    let staged_hash = match declared {
+        None => None,
+        Some(_) => match hash_file(&staged).await {
+            Ok(actual) => Some(actual),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(ApiError::internal(e)),
+        },
+    };
+    if let (Some(expected), Some(actual)) = (declared, staged_hash)
+        && actual != expected
+    {
+        if state
+            .backends
+            .metadata
+            .delete_upload(upload.user_id, upload.id)
+            .await
+            .is_ok()
+        {
+            ingest::remove_quietly(&staged).await;
         }
+        return Err(declared_hash_mismatch(&actual, expected));
     }
     commit_complete(
         state,
