@@ -118,6 +118,11 @@ impl UploadQueue {
         self.inner.connectivity.borrow().clone()
     }
 
+    /// Follows the connectivity as it changes.
+    pub fn connectivity_changes(&self) -> watch::Receiver<Connectivity> {
+        self.inner.connectivity.subscribe()
+    }
+
     pub fn set_batching(&self, batching: Batching) {
         self.inner.batching.send_replace(batching);
         self.inner.wake.notify_one();

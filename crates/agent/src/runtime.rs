@@ -299,8 +299,9 @@ impl Agent {
                 announcements: Mutex::new(Vec::new()),
             }),
         };
+        let connectivity = queue.connectivity_changes();
         tokio::spawn(queue.run());
-        tokio::spawn(syncer.run(SYNC_INTERVAL));
+        tokio::spawn(syncer.run(SYNC_INTERVAL, connectivity));
         agent.keep_announcements(announce.subscribe());
         agent.follow_power(power.subscribe());
         tokio::spawn(power.run(POWER_POLL));

@@ -2,12 +2,14 @@
 //! the owner deletes in the app also leaves the glasses (and is never uploaded again).
 
 use std::time::Duration;
+use tokio::sync::watch;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sightline_core::MediaId;
 
 use crate::capture::Captures;
+use crate::queue::Connectivity;
 use crate::store::{AgentStore, StoreError};
 
 /// How often a connected device catches up when nothing asks it to.
@@ -142,8 +144,9 @@ impl Syncer {
             .map(|(_, at)| at)
     }
 
-    /// Catches up now and then every `interval`.
-    pub async fn run(self, interval: Duration) {
+    /// Catches up now, then every `interval`, and at once whenever the device comes back
+    /// online (deletions made in the app meanwhile should not wait for the next interval).
+    pub async fn run(self, interval: Duration, mut connectivity: watch::Receiver<Connectivity>) {
         loop {
             match self.pull().await {
                 Ok(report) if !report.removed.is_empty() => tracing::info!(
@@ -153,7 +156,25 @@ impl Syncer {
                 Ok(_) => {}
                 Err(err) => tracing::debug!(error = %err, "sync pull did not complete"),
             }
-            tokio::time::sleep(interval).await;
+            let back_online = async {
+                loop {
+                    let was_offline = matches!(
+                        *connectivity.borrow_and_update(),
+                        Connectivity::Offline { .. }
+                    );
+                    if connectivity.changed().await.is_err() {
+                        return std::future::pending().await;
+                    }
+                    let online = matches!(*connectivity.borrow(), Connectivity::Online);
+                    if was_offline && online {
+                        return;
+                    }
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                () = back_online => tracing::debug!("back online: syncing now"),
+            }
         }
     }
 }

@@ -76,3 +76,46 @@ async fn deletions_in_the_app_leave_the_device() {
         0
     );
 }
+
+/// A deletion the owner makes while the glasses are offline reaches them as soon as they are
+/// back online, not at the next minute's catch-up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_made_while_offline_arrives_when_the_device_reconnects() {
+    use sightline_agent::queue::Connectivity;
+    let world = World::start(Mode::Up).await;
+    let dir = tempfile::tempdir().unwrap();
+    let agent = world.start_agent(dir.path()).await;
+    let deleted = command(&agent, "take a picture").await.media_id.unwrap();
+    drained(&agent, Duration::from_secs(30)).await;
+    agent.sync_now().await.unwrap();
+    let file = dir.path().join("media").join(format!("{deleted}.jpg"));
+    assert!(file.exists());
+
+    // Offline: a capture that cannot upload tells the queue so.
+    world.proxy.set(Mode::Down);
+    command(&agent, "take a picture").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !matches!(agent.queue().connectivity(), Connectivity::Offline { .. }) {
+        assert!(std::time::Instant::now() < deadline, "never went offline");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let response = world
+        .http
+        .delete(format!("{}/api/v1/media/{deleted}", world.server.url()))
+        .bearer_auth(&world.user_token)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+
+    world.proxy.set(Mode::Up);
+    // The queue probes every 2 s; the next scheduled catch-up is a minute away.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while file.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the deletion did not follow the reconnection"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
