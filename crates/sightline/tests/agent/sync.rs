@@ -7,6 +7,18 @@ use serde_json::json;
 use sightline_core::sync::{Hlc, NodeId};
 use std::time::Duration;
 
+/// The owner deletes an item in the app.
+async fn delete_in_app(world: &World, id: sightline_core::MediaId) {
+    let response = world
+        .http
+        .delete(format!("{}/api/v1/media/{id}", world.server.url()))
+        .bearer_auth(&world.user_token)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deletions_in_the_app_leave_the_device() {
     let world = World::start(Mode::Up).await;
@@ -25,14 +37,7 @@ async fn deletions_in_the_app_leave_the_device() {
     assert!(first.changes >= 3, "{first:?}");
     assert!(agent.status().await.unwrap().last_sync.is_some());
 
-    let response = world
-        .http
-        .delete(format!("{}/api/v1/media/{deleted}", world.server.url()))
-        .bearer_auth(&world.user_token)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
+    delete_in_app(&world, deleted).await;
     let (phone, _) = create_device(
         &world.http,
         &world.server.url(),
@@ -99,14 +104,7 @@ async fn a_deletion_made_while_offline_arrives_when_the_device_reconnects() {
         assert!(std::time::Instant::now() < deadline, "never went offline");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let response = world
-        .http
-        .delete(format!("{}/api/v1/media/{deleted}", world.server.url()))
-        .bearer_auth(&world.user_token)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{}", response.status());
+    delete_in_app(&world, deleted).await;
 
     world.proxy.set(Mode::Up);
     // The queue probes every 2 s; the next scheduled catch-up is a minute away.

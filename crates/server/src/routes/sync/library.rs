@@ -65,6 +65,15 @@ fn changed(user: UserId, media: MediaId, correlation_id: &str) -> NewEvent {
     )
 }
 
+/// The people of `view` that `other` lacks.
+fn people_missing_from(view: &MediaView, other: &MediaView) -> Vec<PersonId> {
+    view.people
+        .iter()
+        .filter(|p| !other.people.contains(p))
+        .copied()
+        .collect()
+}
+
 /// People the merge added get a whole-item appearance unless they already appear; people it
 /// removed lose their whole-item appearances (time ranges in a video stay: those say where in
 /// it, which the device never saw). Returns whether anything changed.
@@ -76,18 +85,8 @@ async fn reconcile_people(
     after: &MediaView,
     correlation_id: &str,
 ) -> ApiResult<bool> {
-    let added: Vec<PersonId> = after
-        .people
-        .iter()
-        .filter(|p| !before.people.contains(p))
-        .copied()
-        .collect();
-    let removed: Vec<PersonId> = before
-        .people
-        .iter()
-        .filter(|p| !after.people.contains(p))
-        .copied()
-        .collect();
+    let added = people_missing_from(after, before);
+    let removed = people_missing_from(before, after);
     if added.is_empty() && removed.is_empty() {
         return Ok(false);
     }
