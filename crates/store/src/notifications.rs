@@ -12,7 +12,8 @@ use sightline_core::{DeviceId, UserId};
 use std::time::Duration;
 use uuid::Uuid;
 
-/// When pushes stay silent, in the user's local time given as a fixed offset from UTC.
+/// When pushes stay silent, in the user's local time: an IANA time zone (which follows daylight
+/// saving time), else a fixed offset from UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuietHours {
     pub enabled: bool,
@@ -20,6 +21,9 @@ pub struct QuietHours {
     pub start_minute: u16,
     pub end_minute: u16,
     pub utc_offset_minutes: i16,
+    /// Wins over `utc_offset_minutes` when set.
+    #[serde(default)]
+    pub time_zone: Option<chrono_tz::Tz>,
 }
 
 impl Default for QuietHours {
@@ -29,6 +33,7 @@ impl Default for QuietHours {
             start_minute: 22 * 60,
             end_minute: 7 * 60,
             utc_offset_minutes: 0,
+            time_zone: None,
         }
     }
 }

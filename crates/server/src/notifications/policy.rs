@@ -49,14 +49,20 @@ fn class_on(ai: &AiDetection, kind: EventType) -> bool {
     }
 }
 
-/// Whether `at` falls in the quiet window, read in the user's offset. `end` before `start`
-/// spans midnight; `start == end` is an empty window.
+/// Whether `at` falls in the quiet window, read in the user's time zone (or offset). `end`
+/// before `start` spans midnight; `start == end` is an empty window.
 pub fn in_quiet_hours(quiet: &QuietHours, at: DateTime<Utc>) -> bool {
     if !quiet.enabled {
         return false;
     }
-    let local = at + chrono::Duration::minutes(i64::from(quiet.utc_offset_minutes));
-    let minute = (local.num_seconds_from_midnight() / 60) as u16;
+    let seconds = match quiet.time_zone {
+        Some(zone) => at.with_timezone(&zone).num_seconds_from_midnight(),
+        None => {
+            let local = at + chrono::Duration::minutes(i64::from(quiet.utc_offset_minutes));
+            local.num_seconds_from_midnight()
+        }
+    };
+    let minute = (seconds / 60) as u16;
     let (start, end) = (quiet.start_minute, quiet.end_minute);
     if start <= end {
         (start..end).contains(&minute)
@@ -127,6 +133,7 @@ mod tests {
                 start_minute: start,
                 end_minute: end,
                 utc_offset_minutes: offset,
+                time_zone: None,
             },
             ..NotificationPreferences::default()
         }
@@ -156,6 +163,26 @@ mod tests {
             !is_stale(utc(12, 5), utc(12, 0), now),
             "the device's clock a bit ahead"
         );
+    }
+
+    #[test]
+    fn quiet_hours_follow_the_users_time_zone_across_daylight_saving() {
+        let mut paris = quiet(22 * 60, 7 * 60, 0).quiet_hours;
+        paris.time_zone = Some(chrono_tz::Europe::Paris);
+        let at = |month, h, m| {
+            Utc.with_ymd_and_hms(2026, month, 15, h, m, 0)
+                .single()
+                .expect("time")
+        };
+        assert!(in_quiet_hours(&paris, at(7, 20, 30)), "22:30 CEST");
+        assert!(!in_quiet_hours(&paris, at(7, 19, 30)), "21:30 CEST");
+        assert!(!in_quiet_hours(&paris, at(1, 20, 30)), "21:30 CET");
+        assert!(in_quiet_hours(&paris, at(1, 21, 30)), "22:30 CET");
+        assert!(in_quiet_hours(&paris, at(1, 5, 30)), "06:30 CET");
+        assert!(!in_quiet_hours(&paris, at(7, 5, 30)), "07:30 CEST");
+        // The zone wins over a stale fixed offset.
+        paris.utc_offset_minutes = 600;
+        assert!(in_quiet_hours(&paris, at(7, 20, 30)));
     }
 
     #[test]

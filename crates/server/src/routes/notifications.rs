@@ -222,10 +222,10 @@ pub struct QuietHoursBody {
     end: String,
     #[serde(default)]
     utc_offset_minutes: i64,
-    /// Only to say why it is refused: IANA names need a time zone database this server does
-    /// not carry.
-    #[serde(default, skip_serializing)]
-    tz: Option<String>,
+    /// An IANA name ("Europe/Paris"): wins over `utc_offset_minutes` and follows daylight
+    /// saving time.
+    #[serde(default, alias = "tz", skip_serializing_if = "Option::is_none")]
+    time_zone: Option<String>,
 }
 
 fn hhmm(minute: u16) -> String {
@@ -258,7 +258,7 @@ impl PreferencesBody {
                 start: hhmm(q.start_minute),
                 end: hhmm(q.end_minute),
                 utc_offset_minutes: i64::from(q.utc_offset_minutes),
-                tz: None,
+                time_zone: q.time_zone.map(|zone| zone.name().to_owned()),
             }),
             notify_types: Some(prefs.notify_types),
             press_during_quiet_hours: Some(prefs.press_during_quiet_hours),
@@ -271,12 +271,18 @@ impl PreferencesBody {
         let quiet_hours = match self.quiet_hours {
             None => defaults.quiet_hours,
             Some(q) => {
-                if q.tz.is_some() {
-                    return Err(ApiError::BadRequest(
-                        "quiet_hours.tz is not supported: give utc_offset_minutes (e.g. 60 for UTC+01:00)"
-                            .into(),
-                    ));
-                }
+                let time_zone = q
+                    .time_zone
+                    .as_deref()
+                    .map(|name| {
+                        name.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+                            ApiError::BadRequest(format!(
+                                "quiet_hours.time_zone {name:?} is not an IANA time zone \
+                                 (like \"Europe/Paris\" or \"America/New_York\")"
+                            ))
+                        })
+                    })
+                    .transpose()?;
                 if !OFFSETS.contains(&q.utc_offset_minutes) {
                     return Err(ApiError::BadRequest(
                         "quiet_hours.utc_offset_minutes must be -720 to 840".into(),
@@ -287,6 +293,7 @@ impl PreferencesBody {
                     start_minute: parse_hhmm("start", &q.start)?,
                     end_minute: parse_hhmm("end", &q.end)?,
                     utc_offset_minutes: q.utc_offset_minutes as i16,
+                    time_zone,
                 }
             }
         };
@@ -357,7 +364,7 @@ mod tests {
     }
 
     #[test]
-    fn absent_sections_take_their_defaults_and_tz_names_are_refused() {
+    fn absent_sections_take_their_defaults_and_time_zones_are_iana_names() {
         let body: PreferencesBody = serde_json::from_value(json!({
             "quiet_hours": {"enabled": true, "start": "23:30", "end": "06:00", "utc_offset_minutes": -300}
         }))
@@ -367,11 +374,18 @@ mod tests {
         assert_eq!(prefs.quiet_hours.utc_offset_minutes, -300);
         assert_eq!(prefs.notify_types, NotifyTypes::default());
         assert!(prefs.press_during_quiet_hours);
-        let tz: PreferencesBody = serde_json::from_value(json!({
-            "quiet_hours": {"start": "22:00", "end": "07:00", "tz": "Europe/Paris"}
-        }))
-        .expect("body");
-        assert!(tz.checked().is_err());
+        let zoned = |zone: &str| -> PreferencesBody {
+            serde_json::from_value(json!({
+                "quiet_hours": {"start": "22:00", "end": "07:00", "time_zone": zone}
+            }))
+            .expect("body")
+        };
+        let paris = zoned("Europe/Paris").checked().expect("a zone");
+        assert_eq!(paris.quiet_hours.time_zone, Some(chrono_tz::Europe::Paris));
+        let shown = serde_json::to_value(PreferencesBody::of(&paris)).unwrap();
+        assert_eq!(shown["quiet_hours"]["time_zone"], "Europe/Paris");
+        assert!(zoned("Mars/Olympus_Mons").checked().is_err());
+        assert!(zoned("").checked().is_err());
         let far: PreferencesBody = serde_json::from_value(json!({
             "quiet_hours": {"start": "22:00", "end": "07:00", "utc_offset_minutes": 900}
         }))

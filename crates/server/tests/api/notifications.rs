@@ -411,7 +411,7 @@ async fn quiet_hours_keep_events_on_the_feed_and_off_webhooks() {
 
     for bad in [
         json!({"quiet_hours": {"enabled": true, "start": "25:00", "end": "07:00"}}),
-        json!({"quiet_hours": {"start": "22:00", "end": "07:00", "tz": "Europe/Paris"}}),
+        json!({"quiet_hours": {"start": "22:00", "end": "07:00", "time_zone": "Europe/Atlantis"}}),
         json!({"notify_types": {"persons": true}}),
         json!({"quiet": true}),
     ] {
@@ -419,6 +419,12 @@ async fn quiet_hours_keep_events_on_the_feed_and_off_webhooks() {
             send_json(&app, reqwest::Method::PUT, &user.token, path, bad.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {error}");
     }
+    let zoned = json!({"quiet_hours": {"enabled": true, "start": "22:00", "end": "07:00",
+        "time_zone": "Asia/Tokyo"}});
+    let (status, prefs) = send_json(&app, reqwest::Method::PUT, &user.token, path, zoned).await;
+    assert_eq!(status, StatusCode::OK, "{prefs}");
+    let (_, read) = app.get_json(&user.token, path).await;
+    assert_eq!(read["quiet_hours"]["time_zone"], "Asia/Tokyo", "{read}");
     let (status, _) = app.get_json(&token, path).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a device token");
 }

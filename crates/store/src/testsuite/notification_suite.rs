@@ -108,6 +108,7 @@ pub async fn notifications_suite<S: MetadataStore + DoorbellEventStore + Notific
             start_minute: 23 * 60,
             end_minute: 6 * 60 + 30,
             utc_offset_minutes: -300,
+            time_zone: Some(chrono_tz::America::New_York),
         },
         notify_types: NotifyTypes {
             motion: false,
