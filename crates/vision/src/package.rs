@@ -6,6 +6,8 @@
 use crate::boxes::iou;
 use crate::classes::DoorbellClass;
 use crate::detector::Detected;
+use sightline_core::motion::Polygon;
+use std::collections::HashSet;
 
 /// What happened to the packages between two frames of the same view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,6 +45,34 @@ pub fn package_change(before: &[Detected], after: &[Detected]) -> Option<Package
     match (appeared > 0, vanished > 0) {
         (true, false) => Some(PackageChange::Delivered),
         (false, true) => Some(PackageChange::Removed),
+        _ => None,
+    }
+}
+
+/// [`package_change`] zone by zone: a box belongs to the zone holding its centre, a package
+/// outside every zone does not count (the street beyond the porch), and a delivery in one zone
+/// with a removal in another is as ambiguous as both in one. No zones: the whole frame.
+pub fn package_change_in_zones(
+    before: &[Detected],
+    after: &[Detected],
+    zones: &[Polygon],
+) -> Option<PackageChange> {
+    if zones.is_empty() {
+        return package_change(before, after);
+    }
+    let within = |frame: &[Detected], zone: &Polygon| -> Vec<Detected> {
+        frame
+            .iter()
+            .filter(|d| zone.contains(f64::from(d.x + d.w / 2.0), f64::from(d.y + d.h / 2.0)))
+            .cloned()
+            .collect()
+    };
+    let changes: HashSet<PackageChange> = zones
+        .iter()
+        .filter_map(|zone| package_change(&within(before, zone), &within(after, zone)))
+        .collect();
+    match changes.len() {
+        1 => changes.into_iter().next(),
         _ => None,
     }
 }
@@ -111,6 +141,45 @@ mod tests {
         // A second parcel next to the first one is a delivery.
         assert_eq!(
             package_change(std::slice::from_ref(&here), &[here.clone(), there]),
+            Some(PackageChange::Delivered)
+        );
+    }
+
+    #[test]
+    fn with_zones_only_packages_inside_them_count() {
+        let porch = Polygon::rect(0.3, 0.5, 0.7, 1.0).unwrap();
+        let street = Polygon::rect(0.0, 0.0, 1.0, 0.3).unwrap();
+        let on_porch = det("suitcase", 0.45, 0.75, 0.1, 0.1);
+        let on_street = det("backpack", 0.5, 0.1, 0.05, 0.1);
+        let outside = det("suitcase", 0.05, 0.6, 0.1, 0.1);
+        let zones = [porch.clone()];
+        assert_eq!(
+            package_change_in_zones(&[], std::slice::from_ref(&on_porch), &zones),
+            Some(PackageChange::Delivered)
+        );
+        // A passer-by's backpack or a parcel outside the zones changes nothing.
+        assert_eq!(
+            package_change_in_zones(&[], &[on_street.clone(), outside], &zones),
+            None
+        );
+        // Removed from the porch while someone carries a bag on the street.
+        let both = [porch, street];
+        assert_eq!(
+            package_change_in_zones(std::slice::from_ref(&on_porch), &[], &both),
+            Some(PackageChange::Removed)
+        );
+        // Delivered in one zone, gone from the other: ambiguous.
+        assert_eq!(
+            package_change_in_zones(
+                std::slice::from_ref(&on_street),
+                std::slice::from_ref(&on_porch),
+                &both
+            ),
+            None
+        );
+        // Without zones, the whole frame.
+        assert_eq!(
+            package_change_in_zones(&[], std::slice::from_ref(&on_street), &[]),
             Some(PackageChange::Delivered)
         );
     }

@@ -10,8 +10,9 @@
 
 use crate::classes::DoorbellClass;
 use crate::detector::Detected;
-use crate::package::{PackageChange, package_change};
+use crate::package::{PackageChange, package_change_in_zones};
 use sightline_core::doorbell_event::{Detection, EventType, MAX_DETECTIONS};
+use sightline_core::motion::Polygon;
 
 /// Least detector score that decides an event's type or is kept with it.
 pub const NOTIFY_SCORE: f32 = 0.5;
@@ -37,7 +38,9 @@ fn rank(class: DoorbellClass) -> u8 {
     }
 }
 
-pub fn verdict(device_type: EventType, frames: &[Vec<Detected>]) -> Verdict {
+/// `zones`: the device's enabled detection zones, where a package change counts (none: the
+/// whole frame).
+pub fn verdict(device_type: EventType, frames: &[Vec<Detected>], zones: &[Polygon]) -> Verdict {
     let confident = |frame: &Vec<Detected>| -> Vec<Detected> {
         frame
             .iter()
@@ -47,7 +50,9 @@ pub fn verdict(device_type: EventType, frames: &[Vec<Detected>]) -> Verdict {
     };
     let frames: Vec<Vec<Detected>> = frames.iter().map(confident).collect();
     let package = match (frames.first(), frames.last()) {
-        (Some(first), Some(last)) if frames.len() > 1 => package_change(first, last),
+        (Some(first), Some(last)) if frames.len() > 1 => {
+            package_change_in_zones(first, last, zones)
+        }
         _ => None,
     };
     // The best detection of each label.
@@ -132,7 +137,7 @@ mod tests {
             vec![seen("person", 0.6, 0.1), seen("sheep", 0.41, 0.5)],
             vec![seen("person", 0.8, 0.2), seen("car", 0.7, 0.6)],
         ];
-        let v = verdict(EventType::Motion, &frames);
+        let v = verdict(EventType::Motion, &frames, &[]);
         assert_eq!(v.event_type, EventType::Person);
         assert_eq!(v.confidence, Some(0.8f32 as f64));
         let labels: Vec<_> = v.detections.iter().map(|d| d.label.as_str()).collect();
@@ -146,19 +151,23 @@ mod tests {
     #[test]
     fn nothing_confident_keeps_the_device_type() {
         let frames = vec![vec![seen("person", 0.4, 0.1)], vec![seen("kite", 0.9, 0.1)]];
-        let v = verdict(EventType::Motion, &frames);
+        let v = verdict(EventType::Motion, &frames, &[]);
         assert_eq!(v.event_type, EventType::Motion);
         assert!(v.detections.is_empty());
         assert_eq!(v.confidence, None);
         assert_eq!(
-            verdict(EventType::Motion, &[]).event_type,
+            verdict(EventType::Motion, &[], &[]).event_type,
             EventType::Motion
         );
     }
 
     #[test]
     fn a_press_stays_a_press_with_what_was_seen() {
-        let v = verdict(EventType::DoorbellPress, &[vec![seen("person", 0.9, 0.3)]]);
+        let v = verdict(
+            EventType::DoorbellPress,
+            &[vec![seen("person", 0.9, 0.3)]],
+            &[],
+        );
         assert_eq!(v.event_type, EventType::DoorbellPress);
         assert_eq!(v.detections[0].label, "person");
     }
@@ -170,7 +179,7 @@ mod tests {
             vec![seen("person", 0.8, 0.4), seen("suitcase", 0.7, 0.7)],
             vec![seen("suitcase", 0.75, 0.7)],
         ];
-        let v = verdict(EventType::Motion, &frames);
+        let v = verdict(EventType::Motion, &frames, &[]);
         assert_eq!(v.package, Some(PackageChange::Delivered));
         assert_eq!(v.event_type, EventType::Package);
         assert_eq!(v.detections[0].label, "package_delivered");
@@ -181,6 +190,7 @@ mod tests {
                 vec![seen("backpack", 0.8, 0.7)],
                 vec![seen("person", 0.9, 0.2)],
             ],
+            &[],
         );
         assert_eq!(taken.package, Some(PackageChange::Removed));
         assert_eq!(taken.detections[0].label, "package_removed");

@@ -11,6 +11,7 @@ use crate::state::AppState;
 use async_trait::async_trait;
 use sightline_core::doorbell_event::{Classification, DoorbellEvent, DoorbellEventNotice};
 use sightline_core::event::{NewEvent, Topic};
+use sightline_core::motion::Polygon;
 use sightline_vision::{ObjectDetector, VisionError, decode_keyframes_with, verdict};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -71,6 +72,23 @@ async fn current(
         .event(notice.user_id, notice.event_id)
         .await
         .map_err(JobError::transient)
+}
+
+/// The device's enabled detection zones, where packages are watched (none: the whole frame).
+async fn package_zones(state: &AppState, event: &DoorbellEvent) -> Result<Vec<Polygon>, JobError> {
+    let device = state
+        .backends
+        .metadata
+        .device(event.user_id, event.device_id)
+        .await
+        .map_err(JobError::transient)?;
+    let motion = device.and_then(|d| d.settings.motion);
+    // Settings were checked when the owner saved them; a zone that no longer parses counts
+    // as no zone rather than failing the event.
+    Ok(motion
+        .and_then(|m| m.detector_config().ok())
+        .map(|config| config.zones)
+        .unwrap_or_default())
 }
 
 /// How thoroughly a clip is looked at.
@@ -147,7 +165,7 @@ async fn look(
     .await
     .map_err(JobError::transient)?
     .map_err(JobError::transient)?;
-    let found = verdict(event.event_type, &seen);
+    let found = verdict(event.event_type, &seen, &package_zones(state, event).await?);
     tracing::info!(
         event = %event.id,
         frames = count,
