@@ -28,6 +28,9 @@ pub struct Config {
     pub secret: String,
     /// Empty: `{data_dir}/secret`.
     pub secret_file: PathBuf,
+    /// Bearer token `GET /metrics` asks for. Empty: open to whoever reaches the server (the
+    /// default listens on loopback only).
+    pub metrics_token: String,
     pub auth: AuthConfig,
     pub uploads: UploadConfig,
     pub workers: WorkerConfig,
@@ -150,6 +153,7 @@ impl Default for Config {
             blob_url: String::new(),
             secret: String::new(),
             secret_file: PathBuf::new(),
+            metrics_token: String::new(),
             auth: AuthConfig::default(),
             uploads: UploadConfig::default(),
             workers: WorkerConfig::default(),
@@ -221,6 +225,14 @@ impl std::fmt::Debug for Config {
                 },
             )
             .field("secret_file", &self.secret_file)
+            .field(
+                "metrics_token",
+                &if self.metrics_token.is_empty() {
+                    ""
+                } else {
+                    "<redacted>"
+                },
+            )
             .field("auth", &self.auth)
             .field("uploads", &self.uploads)
             .field("workers", &self.workers)

@@ -27,6 +27,14 @@ pub enum Channel {
 
 impl Channel {
     pub const ALL: [Channel; 3] = [Self::Sse, Self::Webhook, Self::WebPush];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sse => "sse",
+            Self::Webhook => "webhook",
+            Self::WebPush => "web_push",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -47,6 +55,8 @@ struct Sample {
 struct Inner {
     samples: VecDeque<Sample>,
     logged: Instant,
+    /// Deliveries since the server started, per channel (the metrics' counter).
+    delivered: BTreeMap<Channel, u64>,
 }
 
 pub struct Latencies {
@@ -59,6 +69,7 @@ impl Default for Latencies {
             inner: Mutex::new(Inner {
                 samples: VecDeque::new(),
                 logged: Instant::now(),
+                delivered: BTreeMap::new(),
             }),
         }
     }
@@ -98,6 +109,7 @@ impl Latencies {
             .max(0.0);
         let now = Instant::now();
         let mut inner = self.lock();
+        *inner.delivered.entry(channel).or_default() += 1;
         inner.samples.push_back(Sample {
             user,
             channel,
@@ -149,6 +161,11 @@ impl Latencies {
     pub fn summary(&self, user: Option<UserId>) -> BTreeMap<Channel, Summary> {
         Self::summaries(&self.lock(), user)
     }
+
+    /// Deliveries per channel since the server started.
+    pub fn delivered(&self) -> BTreeMap<Channel, u64> {
+        self.lock().delivered.clone()
+    }
 }
 
 #[cfg(test)]
@@ -181,6 +198,7 @@ mod tests {
         assert_eq!(own[&Channel::Webhook].count, 1);
         assert!(!own.contains_key(&Channel::WebPush));
         assert_eq!(latencies.summary(None)[&Channel::Sse].count, 2);
+        assert_eq!(latencies.delivered()[&Channel::Sse], 2);
         // A clock that went backwards is not a negative latency.
         let ahead = Utc::now() + chrono::Duration::seconds(5);
         assert_eq!(latencies.record(bob, Channel::WebPush, ahead), 0.0);

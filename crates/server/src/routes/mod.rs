@@ -12,6 +12,7 @@ mod files;
 mod health;
 pub(crate) mod media;
 pub(crate) mod memories;
+mod metrics;
 mod notifications;
 mod oneshot;
 mod people;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/v1/auth/register", post(auth::register))
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/auth/refresh", post(auth::refresh))

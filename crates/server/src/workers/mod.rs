@@ -14,6 +14,20 @@ use tokio::task::JoinHandle;
 pub(crate) use runner::Job;
 pub use runner::JobError;
 
+/// Every consumer of the bus, as `spawn` starts them (for the metrics).
+pub const CONSUMERS: [&str; 10] = [
+    <probe::ProbeJob as Job>::CONSUMER,
+    <derive::DeriveJob as Job>::CONSUMER,
+    <index::IndexMediaJob as Job>::CONSUMER,
+    <index::IndexLibraryJob as Job>::CONSUMER,
+    <memory::MemoryJob as Job>::CONSUMER,
+    <memory::NotifyJob as Job>::CONSUMER,
+    <classify::ClassifyEventJob as Job>::CONSUMER,
+    <classify::ClassifyClipJob as Job>::CONSUMER,
+    <crate::notifications::feed::FeedJob as Job>::CONSUMER,
+    <crate::notifications::deliver::DeliverJob as Job>::CONSUMER,
+];
+
 /// Starts every consumer (unless `workers.concurrency` is 0) and the upload janitor.
 pub async fn spawn(state: &AppState) -> anyhow::Result<Vec<JoinHandle<()>>> {
     // Scratch space of jobs a killed process left behind; their jobs rerun from the start.

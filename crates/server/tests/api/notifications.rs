@@ -719,3 +719,51 @@ async fn a_clip_with_people_is_classified_before_it_notifies() {
     assert!(person["confidence"].as_f64().unwrap_or(0.0) >= 0.5);
     assert!(person["h"].as_f64().unwrap_or(0.0) > person["w"].as_f64().unwrap_or(1.0));
 }
+
+/// Latencies are exported for Prometheus at `GET /metrics`, behind a token when one is set.
+#[tokio::test]
+async fn delivery_latencies_are_exported_as_metrics() {
+    let app = spawn_app_with(|c| c.metrics_token = "scrape-me".into()).await;
+    let user = app.register("metered").await;
+    let (door, token) = app.create_device(&user.token, "doorbell").await;
+    let mut stream = Stream::open(&app, &user.token).await;
+    let press = event("doorbell_press");
+    post_event(&app, &token, &door, &press).await;
+    assert_eq!(stream.next_doorbell().await["event_id"], press["event_id"]);
+
+    let scrape = |bearer: Option<&str>| {
+        let mut request = app.http.get(format!("{}/metrics", app.url));
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        request.send()
+    };
+    assert_eq!(
+        scrape(None).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        scrape(Some("guess")).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // The feed counts a delivery just after handing the note over: poll until it has.
+    let started = Instant::now();
+    let text = loop {
+        let response = scrape(Some("scrape-me")).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let text = response.text().await.unwrap();
+        if text.contains("sightline_notifications_delivered_total{channel=\"sse\"} 1") {
+            break text;
+        }
+        assert!(started.elapsed() < DEADLINE, "no delivery counted: {text}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(
+        text.contains("sightline_notification_latency_ms{channel=\"sse\",quantile=\"0.99\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sightline_jobs_pending{consumer=\"notify-push\"}"),
+        "{text}"
+    );
+}
