@@ -48,7 +48,7 @@ pub struct CommandResult {
 }
 
 /// The last telemetry beyond the devices table's own columns.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Telemetry {
     pub charging: Option<bool>,
     pub power_mode: Option<String>,

@@ -193,6 +193,10 @@ impl MetadataStore for MemoryStore {
         device.battery_level = report.battery_level.or(device.battery_level);
         device.connectivity = report.connectivity.or(device.connectivity);
         device.last_sync_at = report.last_sync_at.or(device.last_sync_at);
+        device.last_seen_at = report.seen_at.or(device.last_seen_at);
+        if let Some(telemetry) = &report.telemetry {
+            device.telemetry = Some(telemetry.clone());
+        }
         Ok(Some(device.clone()))
     }
 

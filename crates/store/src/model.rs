@@ -33,6 +33,12 @@ pub struct Device {
     /// Goes up with every change of `settings`.
     pub settings_version: u64,
     pub created_at: DateTime<Utc>,
+    /// When it was last heard from, and its last telemetry as it sent it: kept so that a
+    /// restarted server can still show them (the API shows them with the live presence).
+    #[serde(skip)]
+    pub last_seen_at: Option<DateTime<Utc>>,
+    #[serde(skip)]
+    pub telemetry: Option<serde_json::Value>,
 }
 
 /// Fields a device reports about itself; `None` leaves a field unchanged.
@@ -42,6 +48,9 @@ pub struct DeviceReport {
     pub battery_level: Option<u8>,
     pub connectivity: Option<Connectivity>,
     pub last_sync_at: Option<DateTime<Utc>>,
+    /// The server heard from the device at this time (its channel).
+    pub seen_at: Option<DateTime<Utc>>,
+    pub telemetry: Option<serde_json::Value>,
 }
 
 /// What a tus upload will become once complete.

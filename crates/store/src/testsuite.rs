@@ -117,6 +117,8 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
         last_sync_at: None,
         settings: Default::default(),
         settings_version: 0,
+        last_seen_at: None,
+        telemetry: None,
         created_at: Utc::now(),
     };
     let token = format!("tok-{}", device.id);
@@ -143,6 +145,24 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
         store.device_by_token(&token).await.unwrap().map(|d| d.id),
         Some(device.id)
     );
+    // Presence is kept for a restart; a report without it leaves it as it was.
+    let seen = Utc.timestamp_millis_opt(1_790_000_000_000).unwrap();
+    let beat = DeviceReport {
+        seen_at: Some(seen),
+        telemetry: Some(serde_json::json!({"power_mode": "balanced"})),
+        ..Default::default()
+    };
+    store
+        .report_device(alice.id, device.id, &beat)
+        .await
+        .unwrap();
+    store
+        .report_device(alice.id, device.id, &report)
+        .await
+        .unwrap();
+    let kept = store.device(alice.id, device.id).await.unwrap().unwrap();
+    assert_eq!(kept.last_seen_at, Some(seen));
+    assert_eq!(kept.telemetry, beat.telemetry);
     // Settings belong to the owner; each change bumps the version.
     let settings = AgentSettings {
         video_kbps: Some(1500),

@@ -169,6 +169,19 @@ async fn serve(state: AppState, user: UserId, device: DeviceId, socket: WebSocke
     }
     state.channels.disconnect(device, serial);
     tracing::info!(%device, serial, "device disconnected");
+    // Kept for a restarted server, which has no live presence of its own yet.
+    let seen = DeviceReport {
+        seen_at: Some(Utc::now()),
+        ..Default::default()
+    };
+    if let Err(e) = state
+        .backends
+        .metadata
+        .report_device(user, device, &seen)
+        .await
+    {
+        tracing::warn!(%device, error = %e, "last seen time not stored");
+    }
 }
 
 /// The device no longer exists (deleted, token revoked): the connection ends.
@@ -245,19 +258,22 @@ fn validate(frame: TelemetryFrame) -> Result<(DeviceReport, Telemetry), String> 
         .map(|c| c.parse::<Connectivity>())
         .transpose()
         .map_err(|e| e.to_string())?;
-    let report = DeviceReport {
-        firmware_version: frame.firmware_version,
-        battery_level,
-        connectivity,
-        last_sync_at: None,
-    };
+    let now = Utc::now();
     let telemetry = Telemetry {
         charging: frame.charging,
         power_mode: frame.power_mode,
         storage_free_bytes: frame.storage_free_bytes,
         storage_used_bytes: frame.storage_used_bytes,
         pending_uploads: frame.pending_uploads,
-        reported_at: Utc::now(),
+        reported_at: now,
+    };
+    let report = DeviceReport {
+        firmware_version: frame.firmware_version,
+        battery_level,
+        connectivity,
+        last_sync_at: None,
+        seen_at: Some(now),
+        telemetry: serde_json::to_value(&telemetry).ok(),
     };
     Ok((report, telemetry))
 }

@@ -50,11 +50,18 @@ pub struct DeviceView {
     presence: Presence,
 }
 
+/// The live presence, or what was stored of it when this server has not heard from the device
+/// since it started.
 fn view(state: &AppState, device: Device) -> DeviceView {
-    DeviceView {
-        presence: state.channels.presence(device.id),
-        device,
+    let mut presence = state.channels.presence(device.id);
+    presence.last_seen_at = presence.last_seen_at.or(device.last_seen_at);
+    if presence.telemetry.is_none() {
+        presence.telemetry = device
+            .telemetry
+            .clone()
+            .and_then(|json| serde_json::from_value(json).ok());
     }
+    DeviceView { presence, device }
 }
 
 fn parse_id(id: &str) -> ApiResult<DeviceId> {
@@ -91,6 +98,8 @@ pub async fn create(
         last_sync_at: None,
         settings: Default::default(),
         settings_version: 0,
+        last_seen_at: None,
+        telemetry: None,
         created_at: Utc::now(),
     };
     let token = tokens::random_token(tokens::DEVICE_PREFIX);
@@ -163,6 +172,7 @@ pub async fn report(
         battery_level: body.battery_level,
         connectivity,
         last_sync_at: body.last_sync_at,
+        ..Default::default()
     };
     let device = state
         .backends

@@ -132,6 +132,50 @@ async fn telemetry_updates_the_device_and_presence_follows_the_connection() {
     assert!(body["last_seen_at"].is_string());
 }
 
+/// A restarted server has heard from no device yet, and still shows when each was last seen
+/// and what it last reported.
+#[tokio::test]
+async fn last_seen_and_telemetry_outlive_a_server_restart() {
+    let app = spawn_app().await;
+    let user = app.register("restarter").await;
+    let (id, token) = app.create_device(&user.token, "smart_glass").await;
+    let mut ws = connect(&app, &token).await;
+    send(&mut ws, telemetry(json!(77))).await;
+    device_until(&app, &user.token, &id, |d| d["battery_level"] == 77).await;
+    ws.close(None).await.unwrap();
+    drop(ws);
+    let before = device_until(&app, &user.token, &id, |d| d["online"] == false).await;
+
+    let TestApp { _server, data, .. } = app;
+    _server.shutdown();
+    let server = sightline_server::Server::start(test_config(data.path()))
+        .await
+        .expect("restarts");
+    let again = TestApp {
+        url: server.url(),
+        _server: server,
+        http: reqwest::Client::new(),
+        data,
+    };
+    let (status, after) = again.get_json(&user.token, &format!("/devices/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(after["online"], false);
+    assert_eq!(after["battery_level"], 77);
+    assert_eq!(after["telemetry"]["power_mode"], "balanced", "{after}");
+    assert_eq!(after["telemetry"]["storage_free_bytes"], 1_000_000);
+    let seen = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v["last_seen_at"].as_str().expect("last seen"))
+            .expect("a time")
+    };
+    let drift = (seen(&after) - seen(&before)).num_milliseconds().abs();
+    assert!(
+        drift < 1000,
+        "last seen {} then {}",
+        before["last_seen_at"],
+        after["last_seen_at"]
+    );
+}
+
 #[tokio::test]
 async fn bad_frames_get_an_error_and_the_connection_stays_but_oversized_ones_close_it() {
     let app = spawn_app().await;

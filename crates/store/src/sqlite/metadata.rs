@@ -140,12 +140,15 @@ impl MetadataStore for SqliteStore {
         let row = sqlx::query(
             "UPDATE devices SET firmware_version = COALESCE(?, firmware_version), \
              battery_level = COALESCE(?, battery_level), connectivity = COALESCE(?, connectivity), \
-             last_sync_at = COALESCE(?, last_sync_at) WHERE user_id = ? AND id = ? RETURNING *",
+             last_sync_at = COALESCE(?, last_sync_at), last_seen_at = COALESCE(?, last_seen_at), \
+             telemetry = COALESCE(?, telemetry) WHERE user_id = ? AND id = ? RETURNING *",
         )
         .bind(&report.firmware_version)
         .bind(report.battery_level.map(i64::from))
         .bind(report.connectivity.map(|c| c.as_str()))
         .bind(report.last_sync_at.map(millis))
+        .bind(report.seen_at.map(millis))
+        .bind(report.telemetry.as_ref().map(serde_json::Value::to_string))
         .bind(user.to_string())
         .bind(id.to_string())
         .fetch_optional(&self.pool)

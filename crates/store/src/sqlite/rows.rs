@@ -54,6 +54,15 @@ pub(super) fn device(row: &SqliteRow) -> Result<Device> {
             .map_err(|e| StoreError::Corrupt(format!("device settings: {e}")))?,
         settings_version: row.try_get::<i64, _>("settings_version")?.max(0) as u64,
         created_at: time(row.try_get("created_at")?)?,
+        last_seen_at: row
+            .try_get::<Option<i64>, _>("last_seen_at")?
+            .map(time)
+            .transpose()?,
+        telemetry: row
+            .try_get::<Option<String>, _>("telemetry")?
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("device telemetry: {e}")))?,
     })
 }
 

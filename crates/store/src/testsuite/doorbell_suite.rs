@@ -29,6 +29,8 @@ pub(super) fn doorbell(user: UserId) -> Device {
         last_sync_at: None,
         settings: Default::default(),
         settings_version: 0,
+        last_seen_at: None,
+        telemetry: None,
         created_at: Utc::now(),
     }
 }
