@@ -82,6 +82,7 @@ async fn send(
 #[async_trait]
 impl Job for DeliverJob {
     const CONSUMER: &'static str = "notify-push";
+    const WAITS_ON_NETWORK: bool = true;
     const TOPICS: &'static [Topic] = &[Topic::DoorbellClassified];
     type Event = DoorbellEventNotice;
 

@@ -4,7 +4,8 @@
 use crate::state::AppState;
 use async_trait::async_trait;
 use chrono::Utc;
-use futures::future::join_all;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use sightline_core::backoff::RetryPolicy;
 use sightline_core::event::{EventPayload, MediaEvent, Topic};
 use sightline_store::bus::Delivery;
@@ -57,6 +58,10 @@ pub trait Job: Send + Sync + 'static {
     const CONSUMER: &'static str;
     const TOPICS: &'static [Topic];
     type Event: EventPayload;
+    /// Jobs that mostly wait on the network (webhooks, push services) run this many at once
+    /// whatever `workers.concurrency` says: that setting sizes CPU-heavy work (ffmpeg, the
+    /// detector), and one slow receiver must not hold up everyone else's notifications.
+    const WAITS_ON_NETWORK: bool = false;
     async fn handle(&self, state: &AppState, event: &Self::Event) -> Result<(), JobError>;
     /// Called when the job fails for good (permanently or after its last attempt): record the
     /// failure where the user sees it.
@@ -89,35 +94,52 @@ pub async fn start<J: Job>(state: AppState, job: J) -> anyhow::Result<JoinHandle
     Ok(tokio::spawn(run(state, Arc::new(job))))
 }
 
+/// In-flight deliveries of a [`Job::WAITS_ON_NETWORK`] job.
+const NETWORK_SLOTS: usize = 32;
+
+/// Keeps up to `slots` deliveries in flight: a free slot claims the next one at once, so a
+/// slow delivery holds up only its own slot.
 async fn run<J: Job>(state: AppState, job: Arc<J>) {
     let config = &state.config.workers;
     let lease = Duration::from_secs(config.lease_secs);
     let poll = Duration::from_millis(config.poll_interval_ms.max(10));
+    let slots = if J::WAITS_ON_NETWORK {
+        config.concurrency.max(NETWORK_SLOTS)
+    } else {
+        config.concurrency.max(1)
+    };
+    let mut in_flight = FuturesUnordered::new();
     loop {
         let wake = state.wake.notified();
-        let claimed = match state
-            .backends
-            .bus
-            .claim(J::CONSUMER, config.concurrency as u32, lease)
-            .await
-        {
-            Ok(claimed) => claimed,
-            Err(e) => {
-                tracing::warn!(consumer = J::CONSUMER, error = %e, "claim failed");
-                tokio::time::sleep(poll).await;
-                continue;
+        let free = slots - in_flight.len();
+        let claimed = if free == 0 {
+            Vec::new()
+        } else {
+            match state
+                .backends
+                .bus
+                .claim(J::CONSUMER, free as u32, lease)
+                .await
+            {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    tracing::warn!(consumer = J::CONSUMER, error = %e, "claim failed");
+                    Vec::new()
+                }
             }
         };
-        if claimed.is_empty() {
-            let _ = tokio::time::timeout(poll, wake).await;
-            continue;
+        let claimed_any = !claimed.is_empty();
+        for delivery in claimed {
+            let (state, job) = (state.clone(), Arc::clone(&job));
+            in_flight.push(async move { process(&state, job.as_ref(), delivery, lease).await });
         }
-        join_all(
-            claimed
-                .into_iter()
-                .map(|d| process(&state, job.as_ref(), d, lease)),
-        )
-        .await;
+        if claimed_any && in_flight.len() < slots {
+            continue; // more may be due right away
+        }
+        tokio::select! {
+            Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
+            _ = tokio::time::timeout(poll, wake), if in_flight.len() < slots => {}
+        }
     }
 }
 

@@ -720,6 +720,45 @@ async fn a_clip_with_people_is_classified_before_it_notifies() {
     assert!(person["h"].as_f64().unwrap_or(0.0) > person["w"].as_f64().unwrap_or(1.0));
 }
 
+/// One user's webhook that never answers holds up only its own delivery: another user's
+/// notification goes out meanwhile, well before the hanging one times out.
+#[tokio::test]
+async fn a_hanging_webhook_does_not_hold_up_other_users_notifications() {
+    let app = spawn_app().await;
+    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hanging_url = format!("http://{}/hook", hanging.local_addr().unwrap());
+    let (accepted_tx, mut accepted) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = hanging.accept().await {
+            held.push(socket); // read nothing, answer nothing
+            let _ = accepted_tx.send(());
+        }
+    });
+    let stuck = app.register("stuck").await;
+    let (stuck_door, stuck_token) = app.create_device(&stuck.token, "doorbell").await;
+    add_webhook(&app, &stuck.token, &hanging_url, None).await;
+    let fine = app.register("fine").await;
+    let (fine_door, fine_token) = app.create_device(&fine.token, "doorbell").await;
+    let hook = Receiver::start(&[], 200).await;
+    add_webhook(&app, &fine.token, &hook.url, None).await;
+
+    post_event(&app, &stuck_token, &stuck_door, &event("doorbell_press")).await;
+    tokio::time::timeout(Duration::from_secs(5), accepted.recv())
+        .await
+        .expect("the hanging webhook is being called");
+    let started = Instant::now();
+    let press = event("doorbell_press");
+    post_event(&app, &fine_token, &fine_door, &press).await;
+    hook.wait_for(1).await;
+    assert_eq!(hook.body(0)["event_id"], press["event_id"]);
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(3),
+        "waited {waited:?} behind a webhook that times out after 5 s"
+    );
+}
+
 /// Latencies are exported for Prometheus at `GET /metrics`, behind a token when one is set.
 #[tokio::test]
 async fn delivery_latencies_are_exported_as_metrics() {
