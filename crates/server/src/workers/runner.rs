@@ -4,8 +4,6 @@
 use crate::state::AppState;
 use async_trait::async_trait;
 use chrono::Utc;
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
 use sightline_core::backoff::RetryPolicy;
 use sightline_core::event::{EventPayload, MediaEvent, Topic};
 use sightline_store::bus::Delivery;
@@ -97,8 +95,9 @@ pub async fn start<J: Job>(state: AppState, job: J) -> anyhow::Result<JoinHandle
 /// In-flight deliveries of a [`Job::WAITS_ON_NETWORK`] job.
 const NETWORK_SLOTS: usize = 32;
 
-/// Keeps up to `slots` deliveries in flight: a free slot claims the next one at once, so a
-/// slow delivery holds up only its own slot.
+/// Keeps up to `slots` deliveries in flight. It claims when all are done (as one batch did), when
+/// new events are announced, and every poll interval; so a slow delivery holds up only its own
+/// slot, and claims (each a write) come no more often than with whole batches.
 async fn run<J: Job>(state: AppState, job: Arc<J>) {
     let config = &state.config.workers;
     let lease = Duration::from_secs(config.lease_secs);
@@ -108,37 +107,40 @@ async fn run<J: Job>(state: AppState, job: Arc<J>) {
     } else {
         config.concurrency.max(1)
     };
-    let mut in_flight = FuturesUnordered::new();
+    // Spawned tasks, not futures polled here: a delivery keeps running (and lets go of its
+    // database connection) while this loop awaits a claim.
+    let mut in_flight = tokio::task::JoinSet::new();
+    // Created before each claim, kept until it fires: an announcement is never missed.
+    let mut wake = Box::pin(state.wake.notified());
+    let mut may_claim = true;
     loop {
-        let wake = state.wake.notified();
-        let free = slots - in_flight.len();
-        let claimed = if free == 0 {
-            Vec::new()
-        } else {
-            match state
-                .backends
-                .bus
-                .claim(J::CONSUMER, free as u32, lease)
-                .await
-            {
-                Ok(claimed) => claimed,
-                Err(e) => {
-                    tracing::warn!(consumer = J::CONSUMER, error = %e, "claim failed");
-                    Vec::new()
+        if may_claim && in_flight.len() < slots {
+            let free = (slots - in_flight.len()) as u32;
+            match state.backends.bus.claim(J::CONSUMER, free, lease).await {
+                Ok(claimed) => {
+                    for delivery in claimed {
+                        let (state, job) = (state.clone(), Arc::clone(&job));
+                        in_flight.spawn(async move {
+                            process(&state, job.as_ref(), delivery, lease).await
+                        });
+                    }
                 }
+                Err(e) => tracing::warn!(consumer = J::CONSUMER, error = %e, "claim failed"),
             }
-        };
-        let claimed_any = !claimed.is_empty();
-        for delivery in claimed {
-            let (state, job) = (state.clone(), Arc::clone(&job));
-            in_flight.push(async move { process(&state, job.as_ref(), delivery, lease).await });
         }
-        if claimed_any && in_flight.len() < slots {
-            continue; // more may be due right away
-        }
+        let room = in_flight.len() < slots;
         tokio::select! {
-            Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
-            _ = tokio::time::timeout(poll, wake), if in_flight.len() < slots => {}
+            Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                if let Err(e) = done {
+                    tracing::error!(consumer = J::CONSUMER, error = %e, "a job panicked; its delivery is retried when its lease ends");
+                }
+                may_claim = in_flight.is_empty();
+            }
+            _ = &mut wake, if room => {
+                wake = Box::pin(state.wake.notified());
+                may_claim = true;
+            }
+            _ = tokio::time::sleep(poll), if room => may_claim = true,
         }
     }
 }
