@@ -148,15 +148,7 @@ async fn last_seen_and_telemetry_outlive_a_server_restart() {
 
     let TestApp { _server, data, .. } = app;
     _server.shutdown();
-    let server = sightline_server::Server::start(test_config(data.path()))
-        .await
-        .expect("restarts");
-    let again = TestApp {
-        url: server.url(),
-        _server: server,
-        http: reqwest::Client::new(),
-        data,
-    };
+    let again = start_on(data).await;
     let (status, after) = again.get_json(&user.token, &format!("/devices/{id}")).await;
     assert_eq!(status, StatusCode::OK, "{after}");
     assert_eq!(after["online"], false);

@@ -52,6 +52,19 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
+/// A server started again on `data` (the same database, blobs and secret).
+pub async fn start_on(data: tempfile::TempDir) -> TestApp {
+    let server = Server::start(test_config(data.path()))
+        .await
+        .expect("restarts");
+    TestApp {
+        url: server.url(),
+        _server: server,
+        http: Client::new(),
+        data,
+    }
+}
+
 impl TestApp {
     pub fn api(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.url)

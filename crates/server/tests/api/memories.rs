@@ -633,15 +633,7 @@ async fn the_search_index_is_rebuilt_from_the_library() {
 
     // A deleted index directory is rebuilt at start.
     std::fs::remove_dir_all(&index).unwrap();
-    let server = sightline_server::Server::start(test_config(data.path()))
-        .await
-        .expect("restarts");
-    let again = TestApp {
-        url: server.url(),
-        _server: server,
-        http: reqwest::Client::new(),
-        data,
-    };
+    let again = start_on(data).await;
     let found = wait_indexed(&again, token, "Rome", 1).await;
     assert_eq!(found["videos"][0]["video_id"], id.as_str());
 }
