@@ -16,15 +16,15 @@ fn demo(data: &std::path::Path) -> String {
             "--data-dir",
         ])
         .arg(data)
-        .env("SIGHTLINE_LOG", "warn")
+        // Info, so that the job spans are live: a span misused across awaits panicked in the
+        // subscriber only then.
+        .env("SIGHTLINE_LOG", "info,sqlx=warn,tower_http=warn")
         .output()
         .expect("demo runs");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "demo failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "demo failed:\n{stdout}\n{stderr}");
+    assert!(!stderr.contains("panicked"), "a task panicked:\n{stderr}");
     stdout
 }
 

@@ -10,6 +10,7 @@ use sightline_store::bus::Delivery;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -159,7 +160,21 @@ async fn process<J: Job>(state: &AppState, job: &J, delivery: Delivery, lease: D
     };
     let span = tracing::info_span!("job", consumer = J::CONSUMER, subject = %event.subject(),
         correlation_id = %event.correlation_id(), attempt = delivery.attempts);
-    let _entered = span.enter();
+    // Instrumented, not entered: a guard held across awaits leaves the span on whichever
+    // thread the task was on, and the subscriber's span stacks fall out of step (it panicked).
+    handle_delivery(state, job, &event, &delivery, lease)
+        .instrument(span)
+        .await;
+}
+
+async fn handle_delivery<J: Job>(
+    state: &AppState,
+    job: &J,
+    event: &J::Event,
+    delivery: &Delivery,
+    lease: Duration,
+) {
+    let bus = &state.backends.bus;
     let started = std::time::Instant::now();
 
     // Heartbeat: keep the lease while the job runs, so a long transcode is not handed out twice,
@@ -167,13 +182,13 @@ async fn process<J: Job>(state: &AppState, job: &J, delivery: Delivery, lease: D
     let heartbeat = async {
         loop {
             tokio::time::sleep(lease / 3).await;
-            if let Err(e) = bus.extend_lease(&delivery, lease).await {
+            if let Err(e) = bus.extend_lease(delivery, lease).await {
                 tracing::warn!(error = %e, "lease extension failed");
             }
         }
     };
     let outcome = tokio::select! {
-        outcome = job.handle(state, &event) => outcome,
+        outcome = job.handle(state, event) => outcome,
         _ = heartbeat => unreachable!("heartbeat never ends"),
     };
     let policy = RetryPolicy {
@@ -187,13 +202,13 @@ async fn process<J: Job>(state: &AppState, job: &J, delivery: Delivery, lease: D
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "job done"
             );
-            bus.ack(&delivery).await
+            bus.ack(delivery).await
         }
         Err(JobError::Permanent(reason)) => {
             tracing::info!(%reason, "job failed permanently");
-            match job.give_up(state, &event, &reason).await {
-                Ok(()) => bus.ack(&delivery).await,
-                Err(e) => retry(state, &delivery, &policy, &e.to_string()).await,
+            match job.give_up(state, event, &reason).await {
+                Ok(()) => bus.ack(delivery).await,
+                Err(e) => retry(state, delivery, &policy, &e.to_string()).await,
             }
         }
         Err(JobError::Transient(e)) => {
@@ -204,13 +219,13 @@ async fn process<J: Job>(state: &AppState, job: &J, delivery: Delivery, lease: D
                     "processing gave up after {} attempts: {error}",
                     delivery.attempts
                 );
-                if let Err(e) = job.give_up(state, &event, &reason).await {
+                if let Err(e) = job.give_up(state, event, &reason).await {
                     tracing::error!(error = %e, "could not record the failure");
                 }
-                bus.dead_letter(&delivery, &error).await
+                bus.dead_letter(delivery, &error).await
             } else {
                 tracing::warn!(%error, "job failed; will retry");
-                retry(state, &delivery, &policy, &error).await
+                retry(state, delivery, &policy, &error).await
             }
         }
     };
