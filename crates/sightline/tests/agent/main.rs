@@ -177,6 +177,21 @@ pub async fn command(agent: &Agent, text: &str) -> sightline_agent::CommandOutco
     outcome
 }
 
+/// Waits until the agent's queue has noticed that the server is out of reach.
+pub async fn wait_offline(agent: &Agent) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !matches!(
+        agent.queue().connectivity(),
+        sightline_agent::queue::Connectivity::Offline { .. }
+    ) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the agent never noticed it is offline"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Waits until the agent has nothing left to upload.
 pub async fn drained(agent: &Agent, within: Duration) {
     let deadline = Instant::now() + within;

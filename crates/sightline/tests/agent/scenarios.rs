@@ -1,22 +1,11 @@
 //! The failure scenarios of the glasses agent, one test each.
 
 use crate::proxy::Mode;
-use crate::{World, command, drained, unique};
+use crate::{World, command, drained, unique, wait_offline};
 use sightline_agent::queue::Connectivity;
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-
-async fn wait_offline(agent: &sightline_agent::Agent) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !matches!(agent.queue().connectivity(), Connectivity::Offline { .. }) {
-        assert!(
-            Instant::now() < deadline,
-            "the agent never noticed it is offline"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn captures_made_offline_arrive_once_when_the_network_returns() {

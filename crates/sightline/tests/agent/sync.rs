@@ -2,7 +2,7 @@
 //! by a synced `delete` edit from the phone — leaves the glasses and is never uploaded again.
 
 use crate::proxy::Mode;
-use crate::{World, command, create_device, drained};
+use crate::{World, command, create_device, drained, wait_offline};
 use serde_json::json;
 use sightline_core::sync::{Hlc, NodeId};
 use std::time::Duration;
@@ -86,7 +86,6 @@ async fn deletions_in_the_app_leave_the_device() {
 /// back online, not at the next minute's catch-up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deletion_made_while_offline_arrives_when_the_device_reconnects() {
-    use sightline_agent::queue::Connectivity;
     let world = World::start(Mode::Up).await;
     let dir = tempfile::tempdir().unwrap();
     let agent = world.start_agent(dir.path()).await;
@@ -99,11 +98,7 @@ async fn a_deletion_made_while_offline_arrives_when_the_device_reconnects() {
     // Offline: a capture that cannot upload tells the queue so.
     world.proxy.set(Mode::Down);
     command(&agent, "take a picture").await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while !matches!(agent.queue().connectivity(), Connectivity::Offline { .. }) {
-        assert!(std::time::Instant::now() < deadline, "never went offline");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_offline(&agent).await;
     delete_in_app(&world, deleted).await;
 
     world.proxy.set(Mode::Up);

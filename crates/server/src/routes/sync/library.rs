@@ -39,6 +39,7 @@ pub(super) async fn apply(
 ) -> ApiResult<()> {
     let empty = MediaView::default();
     let mut reproject = Vec::new();
+    let mut people_written = false;
     for (id, edits) in merged {
         let after = edits.visible();
         if after.deleted {
@@ -47,12 +48,15 @@ pub(super) async fn apply(
         let was = before.get(id).unwrap_or(&empty);
         let people_changed =
             reconcile_people(state, user, *id, was, &after, correlation_id).await?;
+        people_written |= people_changed;
         if !people_changed && (was.title != after.title || was.tags != after.tags) {
             reproject.push(changed(user, *id, correlation_id));
         }
     }
     if !reproject.is_empty() {
         state.backends.bus.publish(&reproject).await?;
+    }
+    if people_written || !reproject.is_empty() {
         state.wake.notify_waiters();
     }
     Ok(())
@@ -125,9 +129,6 @@ async fn reconcile_people(
         {
             any = true;
         }
-    }
-    if any {
-        state.wake.notify_waiters();
     }
     Ok(any)
 }
