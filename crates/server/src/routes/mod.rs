@@ -18,6 +18,7 @@ mod oneshot;
 mod people;
 mod places;
 mod search;
+mod slow;
 mod sync;
 pub mod uploads;
 
@@ -165,6 +166,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/notifications/stats", get(notifications::stats))
         .route("/api/v1/files/{*key}", get(files::get))
         .route("/api/v1/jobs/dead-letters", get(media::dead_letters))
+        .layer(axum::middleware::from_fn(slow::warn_when_slow))
         .with_state(state)
 }
 

@@ -36,7 +36,8 @@ async fn spawn_agent(world: &World, dir: &Path) -> (Child, String) {
         .args(["--source", "testsrc", "--width", "320", "--height", "240"])
         .args(["--fps", "15", "--location", "fixed:41.8986,12.4769"])
         .args(["--video-kbps", "800", "--control", "127.0.0.1:0"])
-        .env("SIGHTLINE_LOG", "warn")
+        // Upload failures (and their reasons) are info: a queue that stops moving says why.
+        .env("SIGHTLINE_LOG", "warn,sightline_agent::queue=info")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -100,6 +101,12 @@ async fn kill_9_at_random_points_loses_nothing_and_duplicates_nothing() {
         .as_nanos() as u64
         | 1;
     println!("kill loop seed {seed}");
+    // The in-process server's warnings (a request still running after 30 s names itself) show
+    // in the output of a failing run.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_test_writer()
+        .try_init();
     let mut rng = Rng(seed);
     let world = World::start(Mode::Up).await;
     let dir = tempfile::tempdir().unwrap();
