@@ -33,6 +33,7 @@ fn lease_end(lease: Duration) -> i64 {
 #[async_trait]
 impl EventBus for SqliteStore {
     async fn subscribe(&self, consumer: &str, topics: &[Topic]) -> Result<()> {
+        let _turn = self.write_turn().await;
         for topic in topics {
             sqlx::query(
                 "INSERT INTO subscriptions (consumer, topic) VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -46,35 +47,41 @@ impl EventBus for SqliteStore {
     }
 
     async fn publish(&self, events: &[NewEvent]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         insert_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn claim(&self, consumer: &str, max: u32, lease: Duration) -> Result<Vec<Delivery>> {
+        let _turn = self.write_turn().await;
         let now = millis(Utc::now());
+        // One statement: the event's topic and payload come back with the claim.
         let claimed = sqlx::query(
             "UPDATE deliveries SET lease_until = ?1, attempts = attempts + 1 \
              WHERE rowid IN (SELECT rowid FROM deliveries WHERE consumer = ?2 AND state = 'pending' \
                              AND available_at <= ?3 AND lease_until <= ?3 ORDER BY available_at, event_id LIMIT ?4) \
-             RETURNING event_id, attempts",
+             RETURNING event_id, attempts, \
+                 (SELECT topic FROM outbox WHERE id = event_id) AS topic, \
+                 (SELECT payload FROM outbox WHERE id = event_id) AS payload",
         )
         .bind(lease_end(lease))
         .bind(consumer)
         .bind(now)
         .bind(i64::from(max))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.bookkeeping)
         .await?;
         let mut deliveries = Vec::with_capacity(claimed.len());
         for row in claimed {
             let event_id: i64 = row.try_get("event_id")?;
             let attempts: i64 = row.try_get("attempts")?;
-            let (topic, payload): (String, String) =
-                sqlx::query_as("SELECT topic, payload FROM outbox WHERE id = ?")
-                    .bind(event_id)
-                    .fetch_one(&self.pool)
-                    .await?;
+            let (Some(topic), Some(payload)): (Option<String>, Option<String>) =
+                (row.try_get("topic")?, row.try_get("payload")?)
+            else {
+                return Err(StoreError::Corrupt(format!(
+                    "delivery of event {event_id} without its outbox row"
+                )));
+            };
             deliveries.push(Delivery {
                 event_id,
                 consumer: consumer.to_string(),
@@ -90,25 +97,28 @@ impl EventBus for SqliteStore {
     }
 
     async fn extend_lease(&self, delivery: &Delivery, lease: Duration) -> Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query("UPDATE deliveries SET lease_until = ? WHERE event_id = ? AND consumer = ? AND state = 'pending'")
             .bind(lease_end(lease))
             .bind(delivery.event_id)
             .bind(&delivery.consumer)
-            .execute(&self.pool)
+            .execute(&self.bookkeeping)
             .await?;
         Ok(())
     }
 
     async fn ack(&self, delivery: &Delivery) -> Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query("UPDATE deliveries SET state = 'done', last_error = NULL WHERE event_id = ? AND consumer = ?")
             .bind(delivery.event_id)
             .bind(&delivery.consumer)
-            .execute(&self.pool)
+            .execute(&self.bookkeeping)
             .await?;
         Ok(())
     }
 
     async fn retry(&self, delivery: &Delivery, error: &str, retry_at: DateTime<Utc>) -> Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query(
             "UPDATE deliveries SET available_at = ?, lease_until = 0, last_error = ? \
              WHERE event_id = ? AND consumer = ? AND state = 'pending'",
@@ -117,17 +127,18 @@ impl EventBus for SqliteStore {
         .bind(error)
         .bind(delivery.event_id)
         .bind(&delivery.consumer)
-        .execute(&self.pool)
+        .execute(&self.bookkeeping)
         .await?;
         Ok(())
     }
 
     async fn dead_letter(&self, delivery: &Delivery, error: &str) -> Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query("UPDATE deliveries SET state = 'dead', last_error = ? WHERE event_id = ? AND consumer = ?")
             .bind(error)
             .bind(delivery.event_id)
             .bind(&delivery.consumer)
-            .execute(&self.pool)
+            .execute(&self.bookkeeping)
             .await?;
         Ok(())
     }

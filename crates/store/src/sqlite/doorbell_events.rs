@@ -93,7 +93,7 @@ impl DoorbellEventStore for SqliteStore {
         events: &[NewEvent],
     ) -> Result<InsertOutcome> {
         // IMMEDIATE: the replay check and the insert see no other writer in between.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         if let Some(existing) = stored(&mut tx, new.user_id, new.id).await? {
             return Ok(InsertOutcome::Existing(existing));
         }
@@ -150,7 +150,7 @@ impl DoorbellEventStore for SqliteStore {
         verdict: &Classification,
         events: &[NewEvent],
     ) -> Result<Option<DoorbellEvent>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         let Some(current) = stored(&mut tx, user, id).await? else {
             return Ok(None);
         };
@@ -185,7 +185,7 @@ impl DoorbellEventStore for SqliteStore {
         events: &[NewEvent],
     ) -> Result<UpdateOutcome> {
         // IMMEDIATE: the comparison with the stored row and the write see no other writer.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         let Some(current) = stored(&mut tx, user, id)
             .await?
             .filter(|e| e.device_id == device)

@@ -12,7 +12,8 @@ use sightline_core::event::NewEvent;
 use sqlx::sqlite::SqlitePool;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashSet;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// Most writes one commit takes; bounds the transaction under a flood.
 const MAX_BATCH: usize = 256;
@@ -59,9 +60,10 @@ pub(super) struct GroupCommit {
 }
 
 impl GroupCommit {
-    pub(super) fn start(pool: SqlitePool) -> Self {
+    /// `write_turn`: the store's, taken for each batch.
+    pub(super) fn start(pool: SqlitePool, write_turn: Arc<Mutex<()>>) -> Self {
         let (requests, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(pool, queue));
+        tokio::spawn(run(pool, write_turn, queue));
         Self { requests }
     }
 
@@ -76,7 +78,7 @@ impl GroupCommit {
     }
 }
 
-async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Request>) {
+async fn run(pool: SqlitePool, write_turn: Arc<Mutex<()>>, mut queue: mpsc::Receiver<Request>) {
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -86,6 +88,7 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Request>) {
             }
         }
         let (writes, replies): (Vec<Write>, Vec<_>) = batch.into_iter().unzip();
+        let turn = write_turn.lock().await;
         let (size, started) = (writes.len(), std::time::Instant::now());
         let results = match apply(&pool, &writes).await {
             Ok(done) => done.into_iter().map(Ok).collect(),
@@ -103,6 +106,7 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Request>) {
             }
             Err(e) => vec![Err(e)],
         };
+        drop(turn);
         tracing::debug!(
             size,
             elapsed_us = started.elapsed().as_micros() as u64,

@@ -91,13 +91,13 @@ fn nearby(text: Option<String>) -> Result<Vec<String>> {
 /// Deletes the user's row `id` of `table` (a constant of this module, never input) with its
 /// events, in one transaction; returns whether it existed.
 async fn delete_owned(
-    pool: &sqlx::SqlitePool,
+    store: &SqliteStore,
     table: &'static str,
     user: UserId,
     id: &str,
     events: &[NewEvent],
 ) -> Result<bool> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = store.write_tx().await?;
     let deleted = sqlx::query(&format!("DELETE FROM {table} WHERE user_id = ? AND id = ?"))
         .bind(user.to_string())
         .bind(id)
@@ -140,7 +140,7 @@ async fn clear_me(conn: &mut SqliteConnection, user: UserId) -> Result<()> {
 #[async_trait]
 impl LibraryStore for SqliteStore {
     async fn create_person(&self, user: UserId, p: &Person, events: &[NewEvent]) -> Result<()> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO people (user_id, id, name, relationship, is_me, birthday, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -186,7 +186,7 @@ impl LibraryStore for SqliteStore {
         patch: &PersonPatch,
         events: &[NewEvent],
     ) -> Result<Option<Person>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         let Some(mut p) = fetch_person(&mut tx, user, id).await? else {
             return Ok(None);
         };
@@ -223,7 +223,7 @@ impl LibraryStore for SqliteStore {
     }
 
     async fn delete_person(&self, user: UserId, id: PersonId, events: &[NewEvent]) -> Result<bool> {
-        delete_owned(&self.pool, "people", user, &id.to_string(), events).await
+        delete_owned(self, "people", user, &id.to_string(), events).await
     }
 
     async fn merge_people(
@@ -238,7 +238,7 @@ impl LibraryStore for SqliteStore {
                 "cannot merge a person into itself".into(),
             ));
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         let (Some(mut keep), Some(gone)) = (
             fetch_person(&mut tx, user, kept).await?,
             fetch_person(&mut tx, user, merged).await?,
@@ -286,7 +286,7 @@ impl LibraryStore for SqliteStore {
         a: &NewAppearance,
         events: &[NewEvent],
     ) -> Result<Appearance> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         let media_exists = sqlx::query("SELECT 1 FROM media WHERE user_id = ? AND id = ?")
             .bind(user.to_string())
             .bind(a.media_id.to_string())
@@ -319,7 +319,7 @@ impl LibraryStore for SqliteStore {
         id: i64,
         events: &[NewEvent],
     ) -> Result<Option<Appearance>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query("DELETE FROM appearances WHERE user_id = ? AND id = ? RETURNING *")
             .bind(user.to_string())
             .bind(id)
@@ -357,7 +357,7 @@ impl LibraryStore for SqliteStore {
     }
 
     async fn create_place(&self, user: UserId, p: &Place, events: &[NewEvent]) -> Result<()> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO places (user_id, id, name, lat, lon, radius_m, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -385,10 +385,11 @@ impl LibraryStore for SqliteStore {
     }
 
     async fn delete_place(&self, user: UserId, id: PlaceId, events: &[NewEvent]) -> Result<bool> {
-        delete_owned(&self.pool, "places", user, &id.to_string(), events).await
+        delete_owned(self, "places", user, &id.to_string(), events).await
     }
 
     async fn set_annotations(&self, user: UserId, media: MediaId, a: &Annotations) -> Result<()> {
+        let _turn = self.write_turn().await;
         let result = sqlx::query(
             "INSERT INTO annotations (user_id, media_id, city, region, country_code, country, nearby, interest, updated_at) \
              SELECT user_id, id, ?, ?, ?, ?, ?, ?, ? FROM media WHERE user_id = ? AND id = ? \
@@ -473,7 +474,7 @@ impl LibraryStore for SqliteStore {
     }
 
     async fn insert_memory(&self, m: &Memory, events: &[NewEvent]) -> Result<()> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO memories (user_id, id, query, cache_key, understood, max_duration_secs, \
              library_version, status, reason, clips, video_key, thumbnail_key, duration_secs, \
@@ -547,7 +548,7 @@ impl LibraryStore for SqliteStore {
         u: &MemoryUpdate,
         events: &[NewEvent],
     ) -> Result<Option<Memory>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "UPDATE memories SET status = ?, reason = ?, clips = ?, video_key = ?, thumbnail_key = ?, \
              duration_secs = ?, render_ms = ?, updated_at = ? WHERE user_id = ? AND id = ? RETURNING *",
@@ -572,6 +573,7 @@ impl LibraryStore for SqliteStore {
     }
 
     async fn delete_memory(&self, user: UserId, id: MemoryId) -> Result<Option<Memory>> {
+        let _turn = self.write_turn().await;
         let row = sqlx::query("DELETE FROM memories WHERE user_id = ? AND id = ? RETURNING *")
             .bind(user.to_string())
             .bind(id.to_string())

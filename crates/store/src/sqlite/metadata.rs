@@ -23,6 +23,7 @@ pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
 #[async_trait]
 impl MetadataStore for SqliteStore {
     async fn create_user(&self, user: &User) -> Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query("INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)")
             .bind(user.id.to_string())
             .bind(&user.email)
@@ -62,6 +63,7 @@ impl MetadataStore for SqliteStore {
         user: UserId,
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query(
             "INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
         )
@@ -78,6 +80,7 @@ impl MetadataStore for SqliteStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<UserId>> {
+        let _turn = self.write_turn().await;
         let row: Option<(String, i64)> = sqlx::query_as(
             "DELETE FROM refresh_tokens WHERE token_hash = ? RETURNING user_id, expires_at",
         )
@@ -93,6 +96,7 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn create_device(&self, device: &Device, token_hash: &str) -> Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query(
             "INSERT INTO devices (id, user_id, device_type, name, firmware_version, battery_level, \
              connectivity, last_sync_at, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -137,6 +141,7 @@ impl MetadataStore for SqliteStore {
         id: DeviceId,
         report: &DeviceReport,
     ) -> Result<Option<Device>> {
+        let _turn = self.write_turn().await;
         let row = sqlx::query(
             "UPDATE devices SET firmware_version = COALESCE(?, firmware_version), \
              battery_level = COALESCE(?, battery_level), connectivity = COALESCE(?, connectivity), \
@@ -163,6 +168,7 @@ impl MetadataStore for SqliteStore {
         settings: &AgentSettings,
         expected_version: Option<u64>,
     ) -> Result<Option<Device>> {
+        let _turn = self.write_turn().await;
         let json = serde_json::to_string(settings)
             .map_err(|e| StoreError::Corrupt(format!("device settings: {e}")))?;
         let expected = expected_version.map(|v| v as i64);
@@ -191,6 +197,7 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn delete_device(&self, user: UserId, id: DeviceId) -> Result<bool> {
+        let _turn = self.write_turn().await;
         let done = sqlx::query("DELETE FROM devices WHERE user_id = ? AND id = ?")
             .bind(user.to_string())
             .bind(id.to_string())
@@ -233,6 +240,7 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn set_upload_offset(&self, id: UploadId, offset: u64) -> Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query("UPDATE uploads SET \"offset\" = ? WHERE id = ?")
             .bind(offset as i64)
             .bind(id.to_string())
@@ -242,6 +250,7 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn delete_upload(&self, user: UserId, id: UploadId) -> Result<bool> {
+        let _turn = self.write_turn().await;
         let done =
             sqlx::query("DELETE FROM uploads WHERE user_id = ? AND id = ? AND completed = 0")
                 .bind(user.to_string())
@@ -330,7 +339,7 @@ impl MetadataStore for SqliteStore {
         update: &ProcessingUpdate,
         events: &[NewEvent],
     ) -> Result<Option<Media>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "UPDATE media SET status = ?, failure_reason = ?, facts = COALESCE(?, facts), \
              captured_at = COALESCE(?, captured_at), lat = COALESCE(?, lat), lon = COALESCE(?, lon), \
@@ -366,7 +375,7 @@ impl MetadataStore for SqliteStore {
         id: MediaId,
         events: &[NewEvent],
     ) -> Result<Option<Media>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query("DELETE FROM media WHERE user_id = ? AND id = ? RETURNING *")
             .bind(user.to_string())
             .bind(id.to_string())

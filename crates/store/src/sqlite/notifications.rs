@@ -81,6 +81,7 @@ impl NotificationStore for SqliteStore {
     }
 
     async fn set_preferences(&self, user: UserId, prefs: &NotificationPreferences) -> Result<()> {
+        let _turn = self.write_turn().await;
         let stored = to_json(&StoredPreferences {
             version: PAYLOAD_VERSION,
             prefs: *prefs,
@@ -98,7 +99,7 @@ impl NotificationStore for SqliteStore {
     }
 
     async fn add_webhook(&self, hook: &Webhook) -> Result<()> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         let held = count(
             &mut tx,
             "SELECT COUNT(*) FROM notification_webhooks WHERE user_id = ?",
@@ -136,6 +137,7 @@ impl NotificationStore for SqliteStore {
     }
 
     async fn delete_webhook(&self, user: UserId, id: Uuid) -> Result<bool> {
+        let _turn = self.write_turn().await;
         let done = sqlx::query("DELETE FROM notification_webhooks WHERE user_id = ? AND id = ?")
             .bind(user.to_string())
             .bind(id.to_string())
@@ -145,7 +147,7 @@ impl NotificationStore for SqliteStore {
     }
 
     async fn add_push_subscription(&self, sub: &PushSubscription) -> Result<PushSubscription> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         let existing = sqlx::query(
             "SELECT * FROM notification_push_subscriptions WHERE user_id = ? AND endpoint = ?",
         )
@@ -214,6 +216,7 @@ impl NotificationStore for SqliteStore {
     }
 
     async fn delete_push_subscription(&self, user: UserId, id: Uuid) -> Result<bool> {
+        let _turn = self.write_turn().await;
         let done =
             sqlx::query("DELETE FROM notification_push_subscriptions WHERE user_id = ? AND id = ?")
                 .bind(user.to_string())
@@ -224,7 +227,7 @@ impl NotificationStore for SqliteStore {
     }
 
     async fn claim_cooldown(&self, claim: &CooldownClaim) -> Result<Decision> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         let user = claim.user.to_string();
         let event = claim.event.to_string();
         let decided: Option<(String,)> = sqlx::query_as(
@@ -305,7 +308,7 @@ impl NotificationStore for SqliteStore {
         if targets.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let now = millis(Utc::now());
         for target in targets {
             sqlx::query(

@@ -41,6 +41,7 @@ impl RetentionStore for SqliteStore {
     }
 
     async fn set_plan(&self, user: UserId, plan: Plan) -> Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query(
             "INSERT INTO retention_plans (user_id, plan) VALUES (?, ?) \
              ON CONFLICT (user_id) DO UPDATE SET plan = excluded.plan",
@@ -73,6 +74,7 @@ impl RetentionStore for SqliteStore {
     }
 
     async fn delete_event(&self, user: UserId, id: DoorbellEventId) -> Result<bool> {
+        let _turn = self.write_turn().await;
         let done = sqlx::query("DELETE FROM doorbell_events WHERE user_id = ? AND id = ?")
             .bind(user.to_string())
             .bind(id.to_string())
@@ -100,6 +102,7 @@ impl RetentionStore for SqliteStore {
     }
 
     async fn set_clip_tier(&self, user: UserId, media: MediaId, tier: StorageTier) -> Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query(
             "INSERT INTO clip_storage (user_id, media_id, tier) VALUES (?, ?, ?) \
              ON CONFLICT (user_id, media_id) DO UPDATE SET tier = excluded.tier",
@@ -128,6 +131,7 @@ impl RetentionStore for SqliteStore {
         media: MediaId,
         at: DateTime<Utc>,
     ) -> Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query(
             "INSERT INTO clip_storage (user_id, media_id, tier, offsite_copied_at) \
              VALUES (?, ?, 'hot', ?) \

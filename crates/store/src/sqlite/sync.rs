@@ -80,7 +80,7 @@ async fn write_state(
 impl SyncStore for SqliteStore {
     async fn apply_edits(&self, user: UserId, edits: &[(MediaId, Edit)]) -> Result<AppliedEdits> {
         // IMMEDIATE: the states are read, merged and written back; no other writer in between.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         let mut exists = HashMap::new();
         let mut states = HashMap::new();
         for (media, _) in edits {
@@ -222,7 +222,7 @@ impl SyncStore for SqliteStore {
         reached_end: bool,
         now: DateTime<Utc>,
     ) -> Result<SyncCursor> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         let updated =
             sqlx::query("UPDATE devices SET last_sync_at = ? WHERE user_id = ? AND id = ?")
                 .bind(millis(now))
@@ -257,7 +257,7 @@ impl SyncStore for SqliteStore {
         device: DeviceId,
         now: DateTime<Utc>,
     ) -> Result<SyncCursor> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         own_device(&mut tx, user, device).await?;
         let row = sqlx::query(
             "INSERT INTO sync_cursors (device_id, user_id, in_progress, started_at) \
@@ -322,6 +322,7 @@ impl SyncStore for SqliteStore {
     }
 
     async fn compact_log(&self, limit: u32) -> Result<u64> {
+        let _turn = self.write_turn().await;
         let done = sqlx::query(
             "DELETE FROM sync_log WHERE seq IN (SELECT old.seq FROM sync_log AS old \
              WHERE EXISTS (SELECT 1 FROM sync_log AS newer WHERE newer.user_id = old.user_id \
