@@ -29,12 +29,21 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Writers take turns here, in order, instead of in SQLite's busy handler, which polls
     /// with sleeps of up to 100 ms and lets an unlucky writer lose the race again and again:
-    /// under `bench notify` that was thousands of sleeps a second and a p99 of hundreds of ms.
+    /// under `bench notify` that was about a thousand sleeps a second and a p99 of hundreds of ms.
     /// Readers never wait for it (WAL).
     write_turn: Arc<tokio::sync::Mutex<()>>,
     /// `synchronous=NORMAL` connections for the bus's bookkeeping (the same pool in memory).
     bookkeeping: SqlitePool,
     writer: group_commit::GroupCommit,
+}
+
+/// Connections to a database file, closed when idle for 10 minutes and renewed hourly.
+fn file_pool(max: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(max)
+        .min_connections(0)
+        .idle_timeout(Some(Duration::from_secs(600)))
+        .max_lifetime(Some(Duration::from_secs(3600)))
 }
 
 impl SqliteStore {
@@ -48,33 +57,24 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true);
         let in_memory = url.contains(":memory:");
-        let bookkeeping_options = options.clone().synchronous(SqliteSynchronous::Normal);
-        let pool = SqlitePoolOptions::new()
-            // An in-memory database exists per connection: keep exactly one.
-            .max_connections(if in_memory { 1 } else { 8 })
-            .min_connections(if in_memory { 1 } else { 0 })
-            .idle_timeout(if in_memory {
-                None
-            } else {
-                Some(Duration::from_secs(600))
-            })
-            .max_lifetime(if in_memory {
-                None
-            } else {
-                Some(Duration::from_secs(3600))
-            })
-            .connect_with(options)
-            .await?;
+        let pool = if in_memory {
+            // An in-memory database exists per connection: keep exactly one, for good.
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(options.clone())
+                .await?
+        } else {
+            file_pool(8).connect_with(options.clone()).await?
+        };
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         let bookkeeping = if in_memory {
             pool.clone()
         } else {
-            SqlitePoolOptions::new()
-                .max_connections(4)
-                .min_connections(0)
-                .idle_timeout(Some(Duration::from_secs(600)))
-                .max_lifetime(Some(Duration::from_secs(3600)))
-                .connect_with(bookkeeping_options)
+            file_pool(4)
+                .connect_with(options.synchronous(SqliteSynchronous::Normal))
                 .await?
         };
         let write_turn = Arc::new(tokio::sync::Mutex::new(()));
