@@ -16,7 +16,7 @@ mod retention;
 mod rows;
 mod sync;
 
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -100,7 +100,14 @@ impl SqliteStore {
     /// until it is committed or dropped (rolled back).
     async fn write_tx(&self) -> Result<WriteTx<'_>> {
         let turn = self.write_turn().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // sqlx's `begin_with` awaits once more after its BEGIN has run; a caller cancelled
+        // there (a request whose client hung up) would leave the transaction open on a pooled
+        // connection, holding the write lock until that connection closes. In a task of its
+        // own the begin always finishes, and a transaction nobody took is dropped: rolled back.
+        let pool = self.pool.clone();
+        let tx = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("beginning a write: {e}")))??;
         Ok(WriteTx { tx, _turn: turn })
     }
 }

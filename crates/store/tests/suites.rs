@@ -163,3 +163,60 @@ async fn sqlite_retention() {
 async fn memory_retention() {
     testsuite::retention_suite(&MemoryStore::default()).await;
 }
+
+/// A writer whose caller goes away mid-write (a client hanging up cancels its request's
+/// future) must leave no transaction open on a pooled connection: SQLite would hold its write
+/// lock for that connection's lifetime and every later write would fail with "database is
+/// locked" after the busy timeout (the kill-loop test hung on exactly that).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_cancelled_writes_leave_no_transaction_open() {
+    use sightline_core::event::{MediaEvent, NewEvent, Topic};
+    use sightline_store::EventBus;
+    use std::time::Duration;
+    let (_dir, store) = sqlite().await;
+    store
+        .subscribe("counter", &[Topic::MediaUploaded])
+        .await
+        .unwrap();
+    let user = testsuite::user("cancel@example.com");
+    let event = |n: u32| {
+        vec![NewEvent::media(
+            Topic::MediaUploaded,
+            &MediaEvent::new(user.id, testsuite::media(user.id, n % 28 + 1).id, "t"),
+        )]
+    };
+    // Cancel publishes at spread-out points: after a number of polls, and after a few µs.
+    for round in 0..3000u32 {
+        let events = event(round);
+        let publish = store.publish(&events);
+        tokio::pin!(publish);
+        if round % 2 == 0 {
+            for _ in 0..round % 23 {
+                if futures::poll!(publish.as_mut()).is_ready() {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+        } else {
+            let _ =
+                tokio::time::timeout(Duration::from_micros(u64::from(round) * 7 % 1500), publish)
+                    .await;
+        }
+    }
+    // Every pooled connection must be free to write now, within far less than the 30 s busy
+    // timeout: enough writes at once to take all of them.
+    let writes = (0..16).map(|n| {
+        let events = event(n);
+        let store = &store;
+        async move { store.publish(&events).await }
+    });
+    let done = tokio::time::timeout(Duration::from_secs(10), futures::future::join_all(writes))
+        .await
+        .expect("writes after cancelled ones must not wait for a leaked lock");
+    assert!(done.iter().all(Result::is_ok), "{done:?}");
+    let claimed = store
+        .claim("counter", 1000, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(claimed.len() >= 16, "the later writes landed");
+}
