@@ -4,10 +4,8 @@
 mod common;
 
 use common::{TIMEOUT, ffmpeg};
-use sightline_core::media::MediaKind;
 use sightline_media::{
-    AssembleError, AssembledMemory, MemoryClip, MemoryRequest, Tools, assemble_memory,
-    check_memory, normalise, probe,
+    AssembleError, AssembledMemory, MemoryClip, MemoryRequest, Tools, assemble_memory, check_memory,
 };
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,39 +23,8 @@ async fn rendition(
     look: &str,
     tone: u32,
 ) -> PathBuf {
-    let raw = dir.join(format!("{name}-raw.mp4"));
-    let video = format!("testsrc2=size={size}:rate=30,{look}");
     let audio = format!("sine=frequency={tone}:sample_rate=48000");
-    let secs = secs.to_string();
-    let raw_str = raw.to_str().expect("utf-8 path");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        &video,
-        "-f",
-        "lavfi",
-        "-i",
-        &audio,
-        "-t",
-        &secs,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        raw_str,
-    ]);
-    let facts = probe(&raw, MediaKind::Video, TIMEOUT).await.expect("probe");
-    let out = dir.join(format!("{name}.mp4"));
-    normalise(&raw, &facts, &out, TIMEOUT)
-        .await
-        .expect("normalise");
-    std::fs::remove_file(&raw).expect("remove raw");
-    out
+    common::rendition(dir, name, size, secs, look, &audio).await
 }
 
 fn clip(rendition: &Path, in_secs: f64, out_secs: f64) -> MemoryClip {

@@ -7,13 +7,14 @@
 //!    GOPs and is stream-copied; only crossfades (and clips whose format differs from the
 //!    majority's, scaled and padded) are encoded.
 //! 3. One or two long-lived ffmpeg processes encode all those pieces back to back (an IDR frame
-//!    at the start of each), while another re-encodes the soundtrack with `acrossfade` and takes
-//!    the thumbnail. The splice encoder shares every SPS/PPS-shaping setting with the renditions
+//!    at the start of each), while another encodes the soundtrack's crossfades (`acrossfade`,
+//!    a few dozen AAC packets each; [`soundtrack`] copies all the others) and takes the
+//!    thumbnail. The splice encoder shares every SPS/PPS-shaping setting with the renditions
 //!    (`rendition::h264_args`), and the result is checked byte for byte against the renditions'
 //!    `avcC`; on a mismatch (renditions made with older settings) the clips that do not match
 //!    are re-encoded too.
-//! 4. The muxer writes copied frames, encoded pieces and the soundtrack into one progressive MP4,
-//!    exact to the frame, via a temp file renamed into place.
+//! 4. The muxer writes copied frames, encoded pieces and the soundtrack's packets into one
+//!    progressive MP4, exact to the frame, via a temp file renamed into place.
 
 mod audio;
 mod check;
@@ -22,6 +23,7 @@ mod mp4;
 mod mux;
 mod plan;
 mod runs;
+mod soundtrack;
 mod source;
 mod video;
 
@@ -85,6 +87,11 @@ pub struct AssembledMemory {
     pub height: u32,
     pub copied_frames: u32,
     pub encoded_frames: u32,
+    /// AAC packets of the soundtrack copied from the renditions and encoded.
+    #[serde(default)]
+    pub copied_audio_packets: u32,
+    #[serde(default)]
+    pub encoded_audio_packets: u32,
     pub stages: StageTimes,
 }
 
@@ -240,6 +247,10 @@ async fn assemble(
         height: size.1,
         copied_frames: plan.copied_frames(),
         encoded_frames: plan.encoded_frames(),
+        copied_audio_packets: audio.copied_packets,
+        encoded_audio_packets: u32::try_from(audio.packets.len())
+            .unwrap_or(u32::MAX)
+            .saturating_sub(audio.copied_packets),
         stages: StageTimes::default(),
     };
     let dest = video_partial.path().to_owned();
@@ -261,10 +272,7 @@ async fn assemble(
                 })
                 .collect(),
             piece_at: piece_locations(&plan, &encoded),
-            audio: mux::SourceTrack {
-                path: &audio.path,
-                track: &audio.track,
-            },
+            audio: &audio,
             video_entry: &video_entry,
             size,
             video_timescale,

@@ -1,12 +1,13 @@
 //! The final file: copied runs of the renditions and the encoded pieces, in plan order, with the
-//! re-encoded soundtrack, written as one progressive MP4 by [`super::mp4::write`].
+//! soundtrack's packets, written as one progressive MP4 by [`super::mp4::write`].
 
 use super::AssembleError;
 use super::audio::SAMPLES_PER_FRAME;
 use super::mp4::read::{Track, boxes, visual_or_audio_fields};
 use super::mp4::write::{Edit, OutSample, OutTrack, write_mp4};
 use super::plan::{Plan, Segment};
-use crate::rendition::RENDITION_FPS;
+use super::runs::Soundtrack;
+use crate::rendition::{RENDITION_AUDIO_RATE, RENDITION_FPS};
 use std::path::{Path, PathBuf};
 
 /// A file the muxer copies from, with its video or audio track.
@@ -23,7 +24,7 @@ pub(crate) struct MuxInput<'a> {
     pub encoded: Vec<SourceTrack<'a>>,
     /// Per piece: (encoder run, index of its first frame in that run's output).
     pub piece_at: Vec<(usize, usize)>,
-    pub audio: SourceTrack<'a>,
+    pub audio: &'a Soundtrack,
     /// The `avc1` sample entry every frame was made for.
     pub video_entry: &'a [u8],
     pub size: (u32, u32),
@@ -86,34 +87,36 @@ pub(crate) fn mux(input: &MuxInput<'_>, dest: &Path) -> Result<u64, AssembleErro
         ));
     }
 
-    let audio_track = input.audio.track;
-    let audio_source = source_of(input.audio.path);
-    let priming = u64::try_from(audio_track.edit_media_time.unwrap_or(0)).unwrap_or(0);
-    let media: u64 = audio_track
-        .samples
+    let sound = input.audio;
+    let files: Vec<usize> = sound.files.iter().map(|p| source_of(p)).collect();
+    let media: u64 = sound
+        .packets
         .iter()
-        .map(|s| u64::from(s.duration))
+        .map(|(_, s)| u64::from(s.duration))
         .sum();
-    let available = media.saturating_sub(priming);
+    let available = media.saturating_sub(sound.lead);
     let planned = u64::from(input.plan.total_frames) * u64::from(SAMPLES_PER_FRAME);
+    let mut samples = Vec::with_capacity(sound.packets.len());
+    for (file, s) in &sound.packets {
+        let source = *files
+            .get(*file)
+            .ok_or_else(|| internal("an audio packet of no file".into()))?;
+        samples.push(OutSample {
+            source,
+            offset: s.offset,
+            size: s.size,
+            duration: s.duration,
+            sync: true,
+        });
+    }
     let audio = OutTrack {
         handler: *b"soun",
-        timescale: audio_track.timescale,
-        sample_entry: audio_track.sample_entry.clone(),
+        timescale: RENDITION_AUDIO_RATE,
+        sample_entry: without_bitrate_box(&sound.sample_entry),
         picture: None,
-        samples: audio_track
-            .samples
-            .iter()
-            .map(|s| OutSample {
-                source: audio_source,
-                offset: s.offset,
-                size: s.size,
-                duration: s.duration,
-                sync: true,
-            })
-            .collect(),
+        samples,
         edit: Some(Edit {
-            media_time: priming,
+            media_time: sound.lead,
             duration: planned.min(available),
         }),
     };

@@ -1,8 +1,9 @@
 //! The ffmpeg runs of one assembly: the encoded pieces (one or more processes) and the
-//! soundtrack with the thumbnail, each read back and checked against the plan.
+//! soundtrack (spliced, or whole) with the thumbnail, each read back and checked against the plan.
 
-use super::mp4::read::{Movie, Track, read_movie};
+use super::mp4::read::{Movie, Sample, Track, read_movie};
 use super::plan::Plan;
+use super::soundtrack::{ClipAudio, MARGIN_PACKETS, PACKET, Slot, SoundtrackPlan, plan_soundtrack};
 use super::source::Rendition;
 use super::{AssembleError, audio, blocking, video};
 use crate::error::MediaError;
@@ -121,17 +122,23 @@ fn read_run(
     })
 }
 
-/// The soundtrack's output, read back.
-pub(super) struct AudioRun {
-    pub path: PathBuf,
-    pub track: Track,
+/// The memory's soundtrack: every packet, where its bytes are, and the edit list's start.
+pub(super) struct Soundtrack {
+    pub files: Vec<PathBuf>,
+    /// In play order: (index into `files`, the packet).
+    pub packets: Vec<(usize, Sample)>,
+    /// Media time (samples) at which the memory starts.
+    pub lead: u64,
+    pub sample_entry: Vec<u8>,
+    pub copied_packets: u32,
 }
 
-/// Encodes the soundtrack and writes the thumbnail to `thumbnail_out`.
+/// Makes the soundtrack (copied packets and encoded stretches, or when the renditions' audio
+/// cannot be spliced, one whole encode) and the thumbnail, in one ffmpeg run.
 pub(super) async fn encode_audio(
     cx: &RunContext<'_>,
     thumbnail_out: &Path,
-) -> Result<AudioRun, AssembleError> {
+) -> Result<Soundtrack, AssembleError> {
     let RunContext {
         tools,
         plan,
@@ -140,22 +147,144 @@ pub(super) async fn encode_audio(
         deadline,
     } = *cx;
     let paths: Vec<&Path> = renditions.iter().map(|r| r.path.as_path()).collect();
-    let output = work.join("audio.m4a");
     let thumbnail = audio::ThumbnailSource {
         path: &renditions[0].path,
         keyframe: thumbnail_keyframe(plan),
+        out: thumbnail_out,
     };
-    let args = audio::audio_args(plan, &paths, &output, thumbnail, thumbnail_out);
-    run_tool(&tools.ffmpeg, &args, remaining(deadline, &tools.ffmpeg)?).await?;
+    if let Some(sound) = splice_plan(plan, renditions) {
+        let outs: Vec<PathBuf> = (0..sound.stretches.len())
+            .map(|i| work.join(format!("stretch-{i}.m4a")))
+            .collect();
+        let job = audio::AudioJob::Stretches {
+            sound: &sound,
+            outs: &outs,
+        };
+        let args = audio::audio_args(plan, &paths, job, Some(thumbnail));
+        run_tool(&tools.ffmpeg, &args, remaining(deadline, &tools.ffmpeg)?).await?;
+        let movies = blocking(move || {
+            outs.iter()
+                .map(|path| Ok((path.clone(), read_movie(path)?)))
+                .collect::<Result<Vec<_>, super::mp4::Mp4Error>>()
+        })
+        .await??;
+        match spliced(&sound, renditions, movies) {
+            Ok(soundtrack) => return Ok(soundtrack),
+            Err(reason) => tracing::warn!(
+                %reason,
+                "the encoded stretches do not splice into the renditions' audio; \
+                 encoding the whole soundtrack"
+            ),
+        }
+        encode_whole(cx, &paths, None).await
+    } else {
+        encode_whole(cx, &paths, Some(thumbnail)).await
+    }
+}
+
+/// The soundtrack plan, when every rendition's audio is packets of one AAC configuration.
+fn splice_plan(plan: &Plan, renditions: &[Arc<Rendition>]) -> Option<SoundtrackPlan> {
+    let config = renditions.first()?.audio.aac_config()?;
+    let mut clips = Vec::with_capacity(renditions.len());
+    for r in renditions {
+        if r.audio.aac_config().as_ref() != Some(&config) {
+            return None;
+        }
+        clips.push(ClipAudio {
+            priming: r.audio.edit_media_time.unwrap_or(0),
+            packets: whole_packets(&r.audio),
+        });
+    }
+    plan_soundtrack(plan, &clips)
+}
+
+/// Leading packets of exactly one AAC frame (all but perhaps a shorter last one).
+fn whole_packets(track: &Track) -> i64 {
+    let n = track
+        .samples
+        .iter()
+        .take_while(|s| i64::from(s.duration) == PACKET)
+        .count();
+    i64::try_from(n).unwrap_or(0)
+}
+
+/// The packets of the spliced soundtrack, after checking that the encoder's stretches fit the
+/// renditions' packets (same configuration, priming on the packet grid, enough packets).
+fn spliced(
+    sound: &SoundtrackPlan,
+    renditions: &[Arc<Rendition>],
+    stretches: Vec<(PathBuf, Movie)>,
+) -> Result<Soundtrack, String> {
+    let config = renditions[0].audio.aac_config();
+    let mut files: Vec<PathBuf> = renditions.iter().map(|r| r.path.clone()).collect();
+    let mut kept: Vec<(usize, &[Sample])> = Vec::with_capacity(stretches.len());
+    for ((path, movie), stretch) in stretches.iter().zip(&sound.stretches) {
+        let track = movie
+            .track(b"soun")
+            .ok_or_else(|| format!("{} has no audio", path.display()))?;
+        if track.aac_config() != config {
+            return Err("the encoder's AAC configuration differs from the renditions'".into());
+        }
+        let priming = track.edit_media_time.unwrap_or(0);
+        if priming < 0 || priming % PACKET != 0 {
+            return Err(format!("the encoder's priming is {priming} samples"));
+        }
+        let first = usize::try_from((MARGIN_PACKETS * PACKET + priming) / PACKET)
+            .map_err(|e| e.to_string())?;
+        let count = usize::try_from(stretch.kept()).map_err(|e| e.to_string())?;
+        let packets = track
+            .samples
+            .get(first..first + count)
+            .filter(|p| p.iter().all(|s| i64::from(s.duration) == PACKET))
+            .ok_or_else(|| format!("{} is shorter than planned", path.display()))?;
+        files.push(path.clone());
+        kept.push((files.len() - 1, packets));
+    }
+    let mut packets = Vec::with_capacity(sound.slots.len());
+    let mut copied_packets = 0u32;
+    for slot in &sound.slots {
+        packets.push(match *slot {
+            Slot::Copy { clip, packet } => {
+                copied_packets += 1;
+                (clip, renditions[clip].audio.samples[packet])
+            }
+            Slot::Encoded { stretch, index } => {
+                let (file, samples) = kept[stretch];
+                (file, samples[index])
+            }
+        });
+    }
+    Ok(Soundtrack {
+        files,
+        packets,
+        lead: u64::try_from(sound.lead).map_err(|e| e.to_string())?,
+        sample_entry: renditions[0].audio.sample_entry.clone(),
+        copied_packets,
+    })
+}
+
+/// Encodes the whole soundtrack (and the thumbnail, if given) in one run.
+async fn encode_whole(
+    cx: &RunContext<'_>,
+    paths: &[&Path],
+    thumbnail: Option<audio::ThumbnailSource<'_>>,
+) -> Result<Soundtrack, AssembleError> {
+    let output = cx.work.join("audio.m4a");
+    let job = audio::AudioJob::Whole { out: &output };
+    let args = audio::audio_args(cx.plan, paths, job, thumbnail);
+    let ffmpeg = &cx.tools.ffmpeg;
+    run_tool(ffmpeg, &args, remaining(cx.deadline, ffmpeg)?).await?;
     let path = output.clone();
     let movie = blocking(move || read_movie(&path)).await??;
     let track = movie
         .track(b"soun")
-        .cloned()
         .ok_or_else(|| AssembleError::Internal("audio output has no audio track".into()))?;
-    Ok(AudioRun {
-        path: output,
-        track,
+    Ok(Soundtrack {
+        files: vec![output],
+        packets: track.samples.iter().map(|s| (0, *s)).collect(),
+        lead: u64::try_from(track.edit_media_time.unwrap_or(0)).unwrap_or(0),
+        sample_entry: track.sample_entry.clone(),
+        copied_packets: 0,
     })
 }
 

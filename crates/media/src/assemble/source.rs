@@ -16,6 +16,8 @@ pub(crate) struct Rendition {
     pub width: u32,
     pub height: u32,
     pub video: Track,
+    /// AAC at 48 kHz.
+    pub audio: Track,
     /// Body of the `avcC` box: the SPS and PPS every copied frame depends on.
     pub avcc: Vec<u8>,
 }
@@ -84,6 +86,7 @@ pub(crate) fn open_rendition(path: &Path) -> Result<Rendition, OpenError> {
         width,
         height,
         video: video.clone(),
+        audio: audio.clone(),
         avcc,
     })
 }

@@ -138,3 +138,71 @@ pub fn portrait_phone_clip(dir: &Path) -> PathBuf {
     ]);
     out
 }
+
+/// A normalised rendition of `secs` seconds of `testsrc2` through `look` (a filter chain that
+/// makes each clip visibly different) with the lavfi audio source `audio`.
+pub async fn rendition(
+    dir: &Path,
+    name: &str,
+    size: &str,
+    secs: u32,
+    look: &str,
+    audio: &str,
+) -> PathBuf {
+    let raw = dir.join(format!("{name}-raw.mp4"));
+    let video = format!("testsrc2=size={size}:rate=30,{look}");
+    let secs = secs.to_string();
+    let raw_str = raw.to_str().expect("utf-8 path");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &video,
+        "-f",
+        "lavfi",
+        "-i",
+        audio,
+        "-t",
+        &secs,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        raw_str,
+    ]);
+    let facts = sightline_media::probe(&raw, sightline_core::media::MediaKind::Video, TIMEOUT)
+        .await
+        .expect("probe");
+    let out = dir.join(format!("{name}.mp4"));
+    sightline_media::normalise(&raw, &facts, &out, TIMEOUT)
+        .await
+        .expect("normalise");
+    std::fs::remove_file(&raw).expect("remove raw");
+    out
+}
+
+/// The first audio stream of `path` decoded to mono 48 kHz samples, from presentation time 0.
+pub fn decoded_audio(path: &Path) -> Vec<f32> {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-i"])
+        .arg(path)
+        .args([
+            "-map", "0:a:0", "-ac", "1", "-ar", "48000", "-f", "f32le", "-",
+        ])
+        .output()
+        .expect("ffmpeg runs");
+    assert!(
+        out.status.success(),
+        "decoding {} failed: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}

@@ -67,6 +67,44 @@ impl Track {
             .map(|(_, body)| body)
     }
 
+    /// The AAC decoder configuration of an `mp4a` entry: object type and the
+    /// AudioSpecificConfig from its `esds` (bit rates and buffer sizes left out, since they
+    /// describe one file). Packets with equal configurations can be spliced.
+    pub(crate) fn aac_config(&self) -> Option<Vec<u8>> {
+        if self.codec() != *b"mp4a" {
+            return None;
+        }
+        let esds = self.sample_entry_child(b"esds")?;
+        // Full box: version and flags, then the ES descriptor.
+        let (tag, es) = descriptor(esds.get(4..)?)?;
+        if tag != 0x03 {
+            return None;
+        }
+        let flags = *es.get(2)?;
+        let mut at = 3;
+        if flags & 0x80 != 0 {
+            at += 2;
+        }
+        if flags & 0x40 != 0 {
+            at += 1 + usize::from(*es.get(at)?);
+        }
+        if flags & 0x20 != 0 {
+            at += 2;
+        }
+        let (tag, config) = descriptor(es.get(at..)?)?;
+        if tag != 0x04 {
+            return None;
+        }
+        // Object type, stream type, buffer size (3), max and average bit rate (4 + 4).
+        let (tag, specific) = descriptor(config.get(13..)?)?;
+        if tag != 0x05 {
+            return None;
+        }
+        let mut out = vec![*config.first()?];
+        out.extend_from_slice(specific);
+        Some(out)
+    }
+
     /// Width and height from a visual sample entry.
     pub(crate) fn picture_size(&self) -> Option<(u32, u32)> {
         let e = &self.sample_entry;
@@ -74,6 +112,26 @@ impl Track {
         let h = u16::from_be_bytes([*e.get(34)?, *e.get(35)?]);
         Some((u32::from(w), u32::from(h)))
     }
+}
+
+/// An MPEG-4 descriptor at the start of `data`: its tag and body (lengths of up to four
+/// 7-bit bytes).
+fn descriptor(data: &[u8]) -> Option<(u8, &[u8])> {
+    let tag = *data.first()?;
+    let mut len = 0usize;
+    let mut at = 1;
+    loop {
+        let byte = *data.get(at)?;
+        at += 1;
+        len = (len << 7) | usize::from(byte & 0x7f);
+        if byte & 0x80 == 0 {
+            break;
+        }
+        if at > 4 {
+            return None;
+        }
+    }
+    Some((tag, data.get(at..at.checked_add(len)?)?))
 }
 
 /// Size of the fixed fields of a sample entry before its child boxes, for the codecs we read.

@@ -154,3 +154,39 @@ fn files_that_are_not_mp4_are_refused_with_a_reason() {
     moov.extend(nest(b"moov", &nest(b"trak", &mdia)));
     assert!(reason(&moov).contains("too many samples") || reason(&moov).contains("claims more"));
 }
+
+#[test]
+fn aac_configurations_are_read_from_esds_without_bit_rates() {
+    // As ffmpeg writes it: ES descriptor, decoder config (AAC, 128 kb/s), AudioSpecificConfig
+    // LC / 48 kHz / stereo, SL config.
+    let esds = |bitrate: u8| {
+        let mut body = vec![0, 0, 0, 0, 0x03, 0x19, 0x00, 0x01, 0x00];
+        body.extend([
+            0x04, 0x11, 0x40, 0x15, 0, 0, 0, 0, 1, bitrate, 0, 0, 1, bitrate, 0,
+        ]);
+        body.extend([0x05, 0x02, 0x11, 0x90, 0x06, 0x01, 0x02]);
+        body
+    };
+    let track = |entry: Vec<u8>| super::read::Track {
+        handler: *b"soun",
+        timescale: 48_000,
+        sample_entry: entry,
+        samples: Vec::new(),
+        edit_media_time: None,
+        has_composition_offsets: false,
+    };
+    let a = track(sample_entry(b"mp4a", 28, b"esds", &esds(0xf4)));
+    let b = track(sample_entry(b"mp4a", 28, b"esds", &esds(0x20)));
+    assert_eq!(a.aac_config(), Some(vec![0x40, 0x11, 0x90]));
+    assert_eq!(a.aac_config(), b.aac_config());
+    let mut cut = esds(0xf4);
+    cut.truncate(20);
+    assert_eq!(
+        track(sample_entry(b"mp4a", 28, b"esds", &cut)).aac_config(),
+        None
+    );
+    assert_eq!(
+        track(sample_entry(b"avc1", 78, b"avcC", &[1, 2])).aac_config(),
+        None
+    );
+}
