@@ -134,8 +134,15 @@ pub async fn run(options: MemoryBench) -> anyhow::Result<()> {
         let s = &memory.stages;
         println!(
             "smart stages (median run): open+plan {:.3} s, encode (pieces and soundtrack in \
-             parallel) {:.3} s, mux {:.3} s; frames copied {}, encoded {}",
-            s.open_secs, s.encode_secs, s.mux_secs, memory.copied_frames, memory.encoded_frames
+             parallel) {:.3} s, mux {:.3} s; frames copied {}, encoded {}; AAC packets copied \
+             {}, encoded {}",
+            s.open_secs,
+            s.encode_secs,
+            s.mux_secs,
+            memory.copied_frames,
+            memory.encoded_frames,
+            memory.copied_audio_packets,
+            memory.encoded_audio_packets
         );
     }
     if let Some(run) = &naive {
