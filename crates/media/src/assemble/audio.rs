@@ -7,7 +7,7 @@
 use super::plan::Plan;
 use super::soundtrack::{SoundtrackPlan, StretchPart};
 use crate::files::ff_path;
-use crate::rendition::{RENDITION_AUDIO_RATE, RENDITION_FPS, RENDITION_GOP_FRAMES, aac_args};
+use crate::rendition::{RENDITION_AUDIO_RATE, RENDITION_FPS, aac_args};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -122,7 +122,7 @@ pub(crate) fn audio_args(
     args
 }
 
-/// One stretch part as an input: exact to the sample, with silence where the rendition's audio
+/// Samples of a rendition as an input: exact to the sample, with silence where the rendition's audio
 /// does not reach (before its start, after its end).
 fn part_input(
     args: &mut Vec<OsString>,
@@ -168,28 +168,12 @@ fn part_input(
 /// The whole soundtrack's inputs and graph, ending in `[audio]`.
 fn whole_inputs(args: &mut Vec<OsString>, graph: &mut String, plan: &Plan, clip_paths: &[&Path]) {
     for (i, (clip, path)) in plan.clips.iter().zip(clip_paths).enumerate() {
-        // Seek to the whole second before the clip (exact in microseconds), cut by samples.
-        let second = clip.in_frame / RENDITION_FPS;
-        let first_frame = second * RENDITION_FPS;
-        let length = f64::from(clip.out_frame - first_frame + RENDITION_GOP_FRAMES / 2)
-            / f64::from(RENDITION_FPS);
-        args.extend(
-            [
-                "-vn",
-                "-ss",
-                &second.to_string(),
-                "-t",
-                &format!("{length:.6}"),
-            ]
-            .map(OsString::from),
-        );
-        args.extend(["-i".into(), ff_path(path)]);
-        let _ = write!(
-            graph,
-            "[{i}:a:0]atrim=start_sample={}:end_sample={},asetpts=N/SR/TB[a{i}];",
-            (clip.in_frame - first_frame) * SAMPLES_PER_FRAME,
-            (clip.out_frame - first_frame) * SAMPLES_PER_FRAME,
-        );
+        let part = StretchPart {
+            clip: i,
+            source_from: i64::from(clip.in_frame * SAMPLES_PER_FRAME),
+            len: i64::from((clip.out_frame - clip.in_frame) * SAMPLES_PER_FRAME),
+        };
+        part_input(args, graph, i, path, &part, &format!("a{i}"));
     }
     let fade = plan.fade_frames * SAMPLES_PER_FRAME;
     let mut last = "a0".to_owned();
