@@ -604,6 +604,55 @@ async fn a_whole_file_in_the_creation_is_checked_and_a_cut_one_resumes() {
     assert_eq!(item["size_bytes"], bytes.len());
 }
 
+/// Whole-file creations of one media id racing each other: every client is told its file is
+/// stored, and there is one item with the bytes sent.
+#[tokio::test]
+async fn whole_file_creations_of_one_media_id_race_to_one_item() {
+    let app = spawn_app().await;
+    let user = app.register("racer").await;
+    let bytes: Vec<u8> = (0..150_000u32).map(|i| (i % 239) as u8).collect();
+    let id = MediaId::new_random().to_string();
+    let meta = metadata(&[("media_id", &id), ("kind", "photo"), ("filename", "r.jpg")]);
+    let creations = (0..8).map(|_| {
+        app.http
+            .post(app.api("/uploads"))
+            .bearer_auth(&user.token)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", bytes.len().to_string())
+            .header("Content-Type", OCTETS)
+            .header("Upload-Metadata", &meta)
+            .body(bytes.clone())
+            .send()
+    });
+    let answers = futures::future::join_all(creations).await;
+    let mut created = 0;
+    for answer in answers {
+        let answer = answer.expect("creation answered");
+        match answer.status() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::OK => {}
+            other => panic!("unexpected {other}"),
+        }
+        // Whoever answers, the upload it names is complete.
+        let (status, offset) = head_offset(&app, &user.token, &location(&answer)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(offset, Some(bytes.len() as u64));
+    }
+    assert!(created >= 1, "one creation stored the file");
+
+    let (_, list) = app.get_json(&user.token, "/media").await;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{list}");
+    let (_, item) = app.get_json(&user.token, &format!("/media/{id}")).await;
+    let original = app
+        .http
+        .get(item["urls"]["original"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(original.bytes().await.unwrap().as_ref(), bytes.as_slice());
+}
+
 /// The state a crash between renaming the staged file into place and committing leaves: the
 /// upload full, its staged file gone, a blob at the key. The blob becomes the item only if it
 /// is the upload's bytes; otherwise it and the upload go, and the client sends the file again.

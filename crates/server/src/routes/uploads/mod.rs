@@ -161,7 +161,7 @@ async fn resume_existing(
         )));
     }
     if upload.offset == upload.length && !upload.completed {
-        return write::finish(state, upload, correlation_id).await;
+        return Ok(write::finish(state, upload, correlation_id).await?.0);
     }
     Ok(upload)
 }
@@ -184,7 +184,7 @@ pub async fn head(
 ) -> ApiResult<Response> {
     let mut upload = load(&state, caller.user_id, &id).await?;
     if upload.offset == upload.length && !upload.completed {
-        upload = write::finish(&state, upload, &request_id.0).await?;
+        upload = write::finish(&state, upload, &request_id.0).await?.0;
     }
     let mut response = StatusCode::OK.into_response();
     tus_headers(&mut response, &upload);

@@ -14,7 +14,7 @@ use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use sightline_core::UploadId;
 use sightline_core::tus;
-use sightline_store::model::Upload;
+use sightline_store::model::{CommitOutcome, Upload};
 use std::path::PathBuf;
 
 pub(super) fn staging_path(state: &AppState, id: UploadId) -> PathBuf {
@@ -219,8 +219,8 @@ pub(super) async fn create_with_body(
     if written == candidate.length {
         drop(file);
         let (user, media_id) = (candidate.user_id, candidate.media.media_id);
-        let done = finish(state, candidate, correlation_id).await?;
-        return answer_creation(state, user, media_id, done).await;
+        let (done, outcome) = finish(state, candidate, correlation_id).await?;
+        return answer_creation(state, user, media_id, done, outcome).await;
     }
     file.sync().await.map_err(ApiError::internal)?;
     drop(file);
@@ -248,7 +248,7 @@ async fn create_whole(
             return Err(declared_hash_mismatch(&actual, expected));
         }
     }
-    let upload = commit_complete(
+    let (upload, outcome) = commit_complete(
         state,
         upload,
         ingest::Original::InMemory(frames),
@@ -256,16 +256,23 @@ async fn create_whole(
     )
     .await?;
     let (user, media_id) = (upload.user_id, upload.media.media_id);
-    answer_creation(state, user, media_id, upload).await
+    answer_creation(state, user, media_id, upload, outcome).await
 }
 
-/// A concurrent creation of the same media id may hold the upload row: answer with it.
+/// The answer to a creation whose bytes were committed. When they became the item, this upload
+/// is complete (a concurrent creation of the same media id may have stored an upload row of its
+/// own, which stays unfinished). Otherwise the item already existed: answer with the upload row
+/// stored for it, if another one holds it.
 async fn answer_creation(
     state: &AppState,
     user: sightline_core::UserId,
     media_id: sightline_core::MediaId,
     done: Upload,
+    outcome: CommitOutcome,
 ) -> ApiResult<(Upload, bool)> {
+    if outcome == CommitOutcome::Created {
+        return Ok((done, true));
+    }
     match state
         .backends
         .metadata
@@ -310,7 +317,7 @@ pub(super) async fn write_chunk(
         return Ok(upload);
     }
     if upload.offset == upload.length {
-        return finish(state, upload, correlation_id).await;
+        return Ok(finish(state, upload, correlation_id).await?.0);
     }
     if upload.expires_at < Utc::now() {
         return Err(ApiError::Gone("upload expired".into()));
@@ -323,7 +330,7 @@ pub(super) async fn write_chunk(
         // fsyncs. A crash before the commit leaves the old offset and a longer staged file,
         // which the next PATCH truncates.
         drop(file);
-        return finish(state, upload, correlation_id).await;
+        return Ok(finish(state, upload, correlation_id).await?.0);
     }
     file.sync().await.map_err(ApiError::internal)?;
     drop(file);
@@ -335,12 +342,13 @@ pub(super) async fn write_chunk(
     Ok(upload)
 }
 
-/// Moves a complete upload into the library. Safe to repeat after a crash at any point.
+/// Moves a complete upload into the library. Safe to repeat after a crash at any point. Also
+/// tells whether these bytes became the item (or it existed already).
 pub(super) async fn finish(
     state: &AppState,
     upload: Upload,
     correlation_id: &str,
-) -> ApiResult<Upload> {
+) -> ApiResult<(Upload, CommitOutcome)> {
     let staged = staging_path(state, upload.id);
     let declared = upload.media.sha256.as_deref();
     // A staged file already gone was renamed into place by an attempt that crashed: the commit
@@ -382,10 +390,10 @@ async fn commit_complete(
     mut upload: Upload,
     original: ingest::Original<'_>,
     correlation_id: &str,
-) -> ApiResult<Upload> {
+) -> ApiResult<(Upload, CommitOutcome)> {
     upload.completed = true;
     upload.offset = upload.length;
-    ingest::commit(
+    let outcome = ingest::commit(
         state,
         upload.user_id,
         Some(&upload),
@@ -395,7 +403,7 @@ async fn commit_complete(
         correlation_id,
     )
     .await?;
-    Ok(upload)
+    Ok((upload, outcome))
 }
 
 async fn hash_file(path: &std::path::Path) -> std::io::Result<String> {
