@@ -1,41 +1,172 @@
 //! An upload's staging file. Request frames arrive as `Bytes`; they are gathered and handed to
-//! a blocking thread in batches, so the bytes are copied once (into the page cache) instead of
-//! through an async buffer and the runtime's own write buffer.
+//! a blocking thread in batches.
+//!
+//! Where the filesystem allows it, the bytes bypass the page cache: they are gathered in one
+//! aligned buffer and written with `O_DIRECT` in large aligned blocks, so the CPU copies each
+//! byte once (into that buffer) instead of into the page cache, whose copy and bookkeeping were
+//! the largest cost of a large upload. Whatever cannot be written that way (the unaligned tail
+//! of a request, a request that starts at an unaligned offset, a filesystem that refuses direct
+//! I/O) goes through the page cache as before. Either way nothing is durable until `sync`.
 
 use bytes::Bytes;
 use std::fs::File;
-use std::io::{self, Seek, SeekFrom, Write};
+use std::io;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
 
 /// Bytes gathered before a write: large enough to keep syscalls few, small enough that a
 /// slow client's bytes reach the file steadily.
 const BATCH: usize = 256 << 10;
+/// Offsets, lengths and buffer addresses of direct writes are multiples of this (4 KiB covers
+/// the logical block sizes of common disks and filesystems).
+const DIRECT_ALIGN: usize = 4096;
+/// Size of one direct write.
+const DIRECT_BLOCK: usize = 4 << 20;
 
 pub(super) struct StagingFile {
     /// `None` only while a blocking call has it.
-    file: Option<File>,
+    writer: Option<Writer>,
     pending: Vec<Bytes>,
     pending_len: usize,
+}
+
+struct Writer {
+    file: File,
+    /// The same file opened for direct I/O, while the next byte's offset is aligned.
+    direct: Option<Direct>,
+    /// Where the next byte goes (the first byte of `direct`'s buffer when there is one).
+    position: u64,
+}
+
+struct Direct {
+    file: File,
+    /// `DIRECT_BLOCK` bytes starting at `start`, which is aligned in memory.
+    buffer: Vec<u8>,
+    start: usize,
+    filled: usize,
+}
+
+impl Direct {
+    fn open(path: &Path) -> Option<Self> {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(path)
+            .ok()?;
+        let buffer = vec![0u8; DIRECT_BLOCK + DIRECT_ALIGN];
+        let start = buffer.as_ptr().align_offset(DIRECT_ALIGN);
+        (start < DIRECT_ALIGN).then_some(Self {
+            file,
+            buffer,
+            start,
+            filled: 0,
+        })
+    }
+
+    fn filled(&self) -> &[u8] {
+        &self.buffer[self.start..self.start + self.filled]
+    }
+}
+
+impl Writer {
+    fn write(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            let Some(direct) = self.direct.as_mut() else {
+                self.file.write_all_at(bytes, self.position)?;
+                self.position += bytes.len() as u64;
+                return Ok(());
+            };
+            let take = bytes.len().min(DIRECT_BLOCK - direct.filled);
+            let at = direct.start + direct.filled;
+            direct.buffer[at..at + take].copy_from_slice(&bytes[..take]);
+            direct.filled += take;
+            bytes = &bytes[take..];
+            if direct.filled == DIRECT_BLOCK {
+                self.write_direct(DIRECT_BLOCK)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the first `len` (aligned) bytes of the direct buffer, through the page cache if
+    /// the filesystem refuses the direct write (and from then on).
+    fn write_direct(&mut self, len: usize) -> io::Result<()> {
+        let Some(direct) = self.direct.as_mut() else {
+            return Ok(());
+        };
+        let block = &direct.buffer[direct.start..direct.start + len];
+        if let Err(e) = direct.file.write_all_at(block, self.position) {
+            tracing::debug!(error = %e, "direct write refused; staging through the page cache");
+            let unwritten = direct.filled().to_vec();
+            self.direct = None;
+            return self.write(&unwritten);
+        }
+        let rest = direct.filled - len;
+        let from = direct.start + len;
+        direct.buffer.copy_within(from..from + rest, direct.start);
+        direct.filled = rest;
+        self.position += len as u64;
+        Ok(())
+    }
+
+    /// Writes everything gathered: the aligned part directly, the tail through the page cache
+    /// (after which the next offset is unaligned and direct I/O ends for this file).
+    fn finish_batch(&mut self) -> io::Result<()> {
+        let Some(filled) = self.direct.as_ref().map(|d| d.filled) else {
+            return Ok(());
+        };
+        let aligned = filled / DIRECT_ALIGN * DIRECT_ALIGN;
+        if aligned > 0 {
+            self.write_direct(aligned)?;
+        }
+        if let Some(direct) = self.direct.as_mut()
+            && direct.filled > 0
+        {
+            let tail = direct.filled().to_vec();
+            self.direct = None;
+            self.write(&tail)?;
+        }
+        Ok(())
+    }
+
+    fn truncate(&mut self, len: u64) -> io::Result<()> {
+        if let Some(direct) = self.direct.as_mut() {
+            direct.filled = 0;
+        }
+        self.file.set_len(len)?;
+        self.position = len;
+        if !len.is_multiple_of(DIRECT_ALIGN as u64) {
+            self.direct = None;
+        }
+        Ok(())
+    }
 }
 
 impl StagingFile {
     /// Opens (creating) the file positioned at `offset`, dropping anything past it.
     pub(super) async fn open_at(path: &Path, offset: u64) -> io::Result<Self> {
         let path = path.to_path_buf();
-        let file = tokio::task::spawn_blocking(move || {
-            let mut file = std::fs::OpenOptions::new()
+        let writer = tokio::task::spawn_blocking(move || {
+            let file = std::fs::OpenOptions::new()
                 .write(true)
                 .create(true)
                 .truncate(false)
-                .open(path)?;
+                .open(&path)?;
             file.set_len(offset)?;
-            file.seek(SeekFrom::Start(offset))?;
-            Ok::<_, io::Error>(file)
+            let direct = offset
+                .is_multiple_of(DIRECT_ALIGN as u64)
+                .then(|| Direct::open(&path))
+                .flatten();
+            Ok::<_, io::Error>(Writer {
+                file,
+                direct,
+                position: offset,
+            })
         })
         .await
         .map_err(io::Error::other)??;
         Ok(Self {
-            file: Some(file),
+            writer: Some(writer),
             pending: Vec::new(),
             pending_len: 0,
         })
@@ -45,46 +176,105 @@ impl StagingFile {
         self.pending_len += bytes.len();
         self.pending.push(bytes);
         if self.pending_len >= BATCH {
-            self.flush().await?;
+            let pending = self.take_pending();
+            self.blocking(move |w| pending.iter().try_for_each(|b| w.write(b)))
+                .await?;
         }
         Ok(())
     }
 
+    /// Writes every byte pushed so far to the file (not yet durable).
     pub(super) async fn flush(&mut self) -> io::Result<()> {
-        let pending = std::mem::take(&mut self.pending);
-        self.pending_len = 0;
-        self.blocking(move |file| pending.iter().try_for_each(|b| file.write_all(b)))
-            .await
+        let pending = self.take_pending();
+        self.blocking(move |w| {
+            pending.iter().try_for_each(|b| w.write(b))?;
+            w.finish_batch()
+        })
+        .await
     }
 
     /// Forgets unwritten frames and cuts the file back to `len`.
     pub(super) async fn truncate(&mut self, len: u64) -> io::Result<()> {
-        self.pending.clear();
-        self.pending_len = 0;
-        self.blocking(move |file| file.set_len(len)).await
+        self.take_pending();
+        self.blocking(move |w| w.truncate(len)).await
     }
 
     /// Flushes and makes the data durable.
     pub(super) async fn sync(&mut self) -> io::Result<()> {
         self.flush().await?;
-        self.blocking(|file| file.sync_data()).await
+        self.blocking(|w| w.file.sync_data()).await
+    }
+
+    fn take_pending(&mut self) -> Vec<Bytes> {
+        self.pending_len = 0;
+        std::mem::take(&mut self.pending)
     }
 
     async fn blocking<R: Send + 'static>(
         &mut self,
-        work: impl FnOnce(&mut File) -> io::Result<R> + Send + 'static,
+        work: impl FnOnce(&mut Writer) -> io::Result<R> + Send + 'static,
     ) -> io::Result<R> {
-        let mut file = self
-            .file
+        let mut writer = self
+            .writer
             .take()
             .ok_or_else(|| io::Error::other("staging file lost by an earlier failure"))?;
-        let (file, result) = tokio::task::spawn_blocking(move || {
-            let result = work(&mut file);
-            (file, result)
+        let (writer, result) = tokio::task::spawn_blocking(move || {
+            let result = work(&mut writer);
+            (writer, result)
         })
         .await
         .map_err(io::Error::other)?;
-        self.file = Some(file);
+        self.writer = Some(writer);
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes that differ at every shift (a misplaced block shows).
+    fn pattern(len: usize, seed: u8) -> Vec<u8> {
+        (0..len)
+            .map(|i| ((i as u64).wrapping_mul(0x9E37_79B9) >> 11) as u8 ^ seed)
+            .collect()
+    }
+
+    /// Requests of awkward sizes at aligned and unaligned offsets, one of them cut back (a
+    /// checksum mismatch): the file holds exactly the bytes kept, where they were written.
+    #[tokio::test]
+    async fn bytes_land_where_written_whether_direct_or_buffered() {
+        // Beside the sources, on a disk: a tmpfs /tmp refuses O_DIRECT and would only test
+        // the fallback.
+        let dir = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let path = dir.path().join("staged");
+        let mut expected: Vec<u8> = Vec::new();
+        // (length, frame size, whether the offset it starts at is aligned)
+        let requests: [(usize, usize, bool); 5] = [
+            (DIRECT_ALIGN * 3, 4096, true),
+            (DIRECT_BLOCK + 1, 1 << 20, true),
+            (DIRECT_BLOCK * 2 + 12_345, 70_000, true),
+            (777, 100, false),
+            (DIRECT_BLOCK / 2, 65_536, false),
+        ];
+        for (n, (len, frame, aligned)) in requests.into_iter().enumerate() {
+            let mut file = StagingFile::open_at(&path, expected.len() as u64)
+                .await
+                .unwrap();
+            let direct = file.writer.as_ref().is_some_and(|w| w.direct.is_some());
+            assert_eq!(direct, aligned, "request {n} at offset {}", expected.len());
+            let bytes = pattern(len, n as u8);
+            for piece in bytes.chunks(frame) {
+                file.push(Bytes::copy_from_slice(piece)).await.unwrap();
+            }
+            if n == 1 {
+                file.truncate(expected.len() as u64).await.unwrap();
+            } else {
+                file.sync().await.unwrap();
+                expected.extend_from_slice(&bytes);
+            }
+            drop(file);
+            assert_eq!(std::fs::read(&path).unwrap(), expected, "after request {n}");
+        }
     }
 }
