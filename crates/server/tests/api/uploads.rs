@@ -66,6 +66,13 @@ fn location(response: &reqwest::Response) -> String {
         .to_string()
 }
 
+/// The bytes served at an item's signed original URL.
+async fn original_bytes(app: &TestApp, item: &serde_json::Value) -> Vec<u8> {
+    let url = item["urls"]["original"].as_str().expect("original URL");
+    let response = app.http.get(url).send().await.expect("original");
+    response.bytes().await.expect("original body").to_vec()
+}
+
 fn video_meta(media_id: &str) -> String {
     metadata(&[
         ("media_id", media_id),
@@ -152,15 +159,9 @@ async fn chunked_upload_interrupted_and_resumed() {
     let item = app.wait_processed(&user.token, &media_id).await;
     assert_eq!(item["status"], "ready", "{item}");
     assert_eq!(item["size_bytes"], bytes.len());
-    let original = app
-        .http
-        .get(item["urls"]["original"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        original.bytes().await.unwrap().as_ref(),
-        bytes.as_slice(),
+        original_bytes(&app, &item).await,
+        bytes,
         "stored bytes are the uploaded bytes"
     );
 }
@@ -538,13 +539,7 @@ async fn a_whole_file_in_the_creation_is_checked_and_a_cut_one_resumes() {
     );
     let (status, item) = app.get_json(&user.token, &format!("/media/{id}")).await;
     assert_eq!(status, StatusCode::OK, "{item}");
-    let original = app
-        .http
-        .get(item["urls"]["original"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(original.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    assert_eq!(original_bytes(&app, &item).await, bytes);
 
     // Cut short: the client's connection breaks after 80,000 bytes of a 200,000-byte body.
     let cut = MediaId::new_random().to_string();
@@ -644,13 +639,7 @@ async fn whole_file_creations_of_one_media_id_race_to_one_item() {
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{list}");
     let (_, item) = app.get_json(&user.token, &format!("/media/{id}")).await;
-    let original = app
-        .http
-        .get(item["urls"]["original"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(original.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    assert_eq!(original_bytes(&app, &item).await, bytes);
 }
 
 /// The state a crash between renaming the staged file into place and committing leaves: the
