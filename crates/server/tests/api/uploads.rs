@@ -6,12 +6,17 @@ use sightline_core::MediaId;
 
 const OCTETS: &str = "application/offset+octet-stream";
 
-async fn create(app: &TestApp, token: &str, length: usize, meta: &str) -> reqwest::Response {
+/// A creation request, before its metadata and body.
+fn creation_request(app: &TestApp, token: &str, length: usize) -> reqwest::RequestBuilder {
     app.http
         .post(app.api("/uploads"))
         .bearer_auth(token)
         .header("Tus-Resumable", "1.0.0")
         .header("Upload-Length", length.to_string())
+}
+
+async fn create(app: &TestApp, token: &str, length: usize, meta: &str) -> reqwest::Response {
+    creation_request(app, token, length)
         .header("Upload-Metadata", meta)
         .send()
         .await
@@ -64,6 +69,11 @@ fn location(response: &reqwest::Response) -> String {
         .to_str()
         .unwrap()
         .to_string()
+}
+
+/// A creation-with-upload request, before its metadata and body.
+fn creation_with_body(app: &TestApp, token: &str, length: usize) -> reqwest::RequestBuilder {
+    creation_request(app, token, length).header("Content-Type", OCTETS)
 }
 
 /// The bytes served at an item's signed original URL.
@@ -486,21 +496,15 @@ async fn a_whole_file_in_the_creation_is_checked_and_a_cut_one_resumes() {
     let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
     let creation = |id: &str, sha: &str| {
-        app.http
-            .post(app.api("/uploads"))
-            .bearer_auth(&user.token)
-            .header("Tus-Resumable", "1.0.0")
-            .header("Upload-Length", bytes.len().to_string())
-            .header("Content-Type", OCTETS)
-            .header(
-                "Upload-Metadata",
-                metadata(&[
-                    ("media_id", id),
-                    ("kind", "photo"),
-                    ("filename", "a.jpg"),
-                    ("sha256", sha),
-                ]),
-            )
+        creation_with_body(&app, &user.token, bytes.len()).header(
+            "Upload-Metadata",
+            metadata(&[
+                ("media_id", id),
+                ("kind", "photo"),
+                ("filename", "a.jpg"),
+                ("sha256", sha),
+            ]),
+        )
     };
 
     // Changed on the way (request checksum), or not the file declared (file sha256): refused,
@@ -609,12 +613,7 @@ async fn whole_file_creations_of_one_media_id_race_to_one_item() {
     let id = MediaId::new_random().to_string();
     let meta = metadata(&[("media_id", &id), ("kind", "photo"), ("filename", "r.jpg")]);
     let creations = (0..8).map(|_| {
-        app.http
-            .post(app.api("/uploads"))
-            .bearer_auth(&user.token)
-            .header("Tus-Resumable", "1.0.0")
-            .header("Upload-Length", bytes.len().to_string())
-            .header("Content-Type", OCTETS)
+        creation_with_body(&app, &user.token, bytes.len())
             .header("Upload-Metadata", &meta)
             .body(bytes.clone())
             .send()
