@@ -62,10 +62,6 @@ impl Direct {
             filled: 0,
         })
     }
-
-    fn filled(&self) -> &[u8] {
-        &self.buffer[self.start..self.start + self.filled]
-    }
 }
 
 impl Writer {
@@ -82,50 +78,36 @@ impl Writer {
             direct.filled += take;
             bytes = &bytes[take..];
             if direct.filled == DIRECT_BLOCK {
-                self.write_direct(DIRECT_BLOCK)?;
+                self.write_gathered()?;
             }
         }
         Ok(())
     }
 
-    /// Writes the first `len` (aligned) bytes of the direct buffer, through the page cache if
-    /// the filesystem refuses the direct write (and from then on).
-    fn write_direct(&mut self, len: usize) -> io::Result<()> {
-        let Some(direct) = self.direct.as_mut() else {
+    /// Writes what the direct buffer gathered: its aligned part directly, an unaligned tail
+    /// (only at the end of a request) through the page cache, after which the next offset is
+    /// unaligned and direct I/O ends for this file. A filesystem that refuses the direct write
+    /// gets these bytes, and all later ones, through the page cache.
+    fn write_gathered(&mut self) -> io::Result<()> {
+        let Some(mut direct) = self.direct.take() else {
             return Ok(());
         };
-        let block = &direct.buffer[direct.start..direct.start + len];
-        if let Err(e) = direct.file.write_all_at(block, self.position) {
+        let gathered = &direct.buffer[direct.start..direct.start + direct.filled];
+        let (whole, tail) = gathered.split_at(gathered.len() / DIRECT_ALIGN * DIRECT_ALIGN);
+        if let Err(e) = direct.file.write_all_at(whole, self.position) {
             tracing::debug!(error = %e, "direct write refused; staging through the page cache");
-            let unwritten = direct.filled().to_vec();
-            self.direct = None;
-            return self.write(&unwritten);
-        }
-        let rest = direct.filled - len;
-        let from = direct.start + len;
-        direct.buffer.copy_within(from..from + rest, direct.start);
-        direct.filled = rest;
-        self.position += len as u64;
-        Ok(())
-    }
-
-    /// Writes everything gathered: the aligned part directly, the tail through the page cache
-    /// (after which the next offset is unaligned and direct I/O ends for this file).
-    fn finish_batch(&mut self) -> io::Result<()> {
-        let Some(filled) = self.direct.as_ref().map(|d| d.filled) else {
+            self.file.write_all_at(gathered, self.position)?;
+            self.position += gathered.len() as u64;
             return Ok(());
-        };
-        let aligned = filled / DIRECT_ALIGN * DIRECT_ALIGN;
-        if aligned > 0 {
-            self.write_direct(aligned)?;
         }
-        if let Some(direct) = self.direct.as_mut()
-            && direct.filled > 0
-        {
-            let tail = direct.filled().to_vec();
-            self.direct = None;
-            self.write(&tail)?;
+        self.position += whole.len() as u64;
+        if !tail.is_empty() {
+            self.file.write_all_at(tail, self.position)?;
+            self.position += tail.len() as u64;
+            return Ok(());
         }
+        direct.filled = 0;
+        self.direct = Some(direct);
         Ok(())
     }
 
@@ -188,7 +170,7 @@ impl StagingFile {
         let pending = self.take_pending();
         self.blocking(move |w| {
             pending.iter().try_for_each(|b| w.write(b))?;
-            w.finish_batch()
+            w.write_gathered()
         })
         .await
     }
