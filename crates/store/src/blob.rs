@@ -1,6 +1,7 @@
 //! Blob storage for originals and derived files. Keys are validated by
 //! [`sightline_core::blob_key::is_valid_key`] before any implementation sees them.
 
+pub mod direct;
 mod local_fs;
 mod memory;
 mod tiered;

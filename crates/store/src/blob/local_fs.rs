@@ -160,11 +160,7 @@ fn sync_placed(dir_syncs: &DirSyncs, file: &std::fs::File, dest: &Path) -> std::
 /// Creates (or truncates) `dest` with `chunks`, its directories included; not synced.
 fn write_new(dest: &Path, chunks: &[bytes::Bytes]) -> std::io::Result<std::fs::File> {
     create_dirs(parent_of(dest)?)?;
-    let mut file = std::fs::File::create(dest)?;
-    for chunk in chunks {
-        std::io::Write::write_all(&mut file, chunk)?;
-    }
-    Ok(file)
+    Ok(super::direct::create_with(dest, chunks)?.0)
 }
 
 fn place_file(dir_syncs: &DirSyncs, source: &Path, dest: &Path) -> std::io::Result<u64> {

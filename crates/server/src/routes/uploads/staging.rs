@@ -9,19 +9,19 @@
 //! I/O) goes through the page cache as before. Either way nothing is durable until `sync`.
 
 use bytes::Bytes;
+use sightline_store::blob::direct::{self, AlignedBuffer, BufferPool};
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 /// Bytes gathered before a write: large enough to keep syscalls few, small enough that a
 /// slow client's bytes reach the file steadily.
 const BATCH: usize = 256 << 10;
-/// Offsets, lengths and buffer addresses of direct writes are multiples of this (4 KiB covers
-/// the logical block sizes of common disks and filesystems).
-const DIRECT_ALIGN: usize = 4096;
 /// Size of one direct write.
 const DIRECT_BLOCK: usize = 4 << 20;
+/// Direct-write buffers, reused across uploads (a fresh one faults its pages in).
+static DIRECT_BUFFERS: BufferPool = BufferPool::new(DIRECT_BLOCK, 8);
 
 pub(super) struct StagingFile {
     /// `None` only while a blocking call has it.
@@ -40,26 +40,14 @@ struct Writer {
 
 struct Direct {
     file: File,
-    /// `DIRECT_BLOCK` bytes starting at `start`, which is aligned in memory.
-    buffer: Vec<u8>,
-    start: usize,
-    filled: usize,
+    buffer: AlignedBuffer,
 }
 
 impl Direct {
     fn open(path: &Path) -> Option<Self> {
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_DIRECT)
-            .open(path)
-            .ok()?;
-        let buffer = vec![0u8; DIRECT_BLOCK + DIRECT_ALIGN];
-        let start = buffer.as_ptr().align_offset(DIRECT_ALIGN);
-        (start < DIRECT_ALIGN).then_some(Self {
-            file,
-            buffer,
-            start,
-            filled: 0,
+        Some(Self {
+            file: direct::open_for_direct_writes(path)?,
+            buffer: DIRECT_BUFFERS.take(),
         })
     }
 }
@@ -72,12 +60,8 @@ impl Writer {
                 self.position += bytes.len() as u64;
                 return Ok(());
             };
-            let take = bytes.len().min(DIRECT_BLOCK - direct.filled);
-            let at = direct.start + direct.filled;
-            direct.buffer[at..at + take].copy_from_slice(&bytes[..take]);
-            direct.filled += take;
-            bytes = &bytes[take..];
-            if direct.filled == DIRECT_BLOCK {
+            bytes = &bytes[direct.buffer.extend(bytes)..];
+            if direct.buffer.is_full() {
                 self.write_gathered()?;
             }
         }
@@ -92,32 +76,23 @@ impl Writer {
         let Some(mut direct) = self.direct.take() else {
             return Ok(());
         };
-        let gathered = &direct.buffer[direct.start..direct.start + direct.filled];
-        let (whole, tail) = gathered.split_at(gathered.len() / DIRECT_ALIGN * DIRECT_ALIGN);
-        if let Err(e) = direct.file.write_all_at(whole, self.position) {
-            tracing::debug!(error = %e, "direct write refused; staging through the page cache");
-            self.file.write_all_at(gathered, self.position)?;
-            self.position += gathered.len() as u64;
-            return Ok(());
+        let gathered = direct.buffer.filled();
+        let written = direct::write_split(&direct.file, &self.file, gathered, self.position)?;
+        self.position += gathered.len() as u64;
+        if written == direct::Written::Direct {
+            direct.buffer.clear();
+            self.direct = Some(direct);
         }
-        self.position += whole.len() as u64;
-        if !tail.is_empty() {
-            self.file.write_all_at(tail, self.position)?;
-            self.position += tail.len() as u64;
-            return Ok(());
-        }
-        direct.filled = 0;
-        self.direct = Some(direct);
         Ok(())
     }
 
     fn truncate(&mut self, len: u64) -> io::Result<()> {
         if let Some(direct) = self.direct.as_mut() {
-            direct.filled = 0;
+            direct.buffer.clear();
         }
         self.file.set_len(len)?;
         self.position = len;
-        if !len.is_multiple_of(DIRECT_ALIGN as u64) {
+        if !len.is_multiple_of(direct::ALIGN as u64) {
             self.direct = None;
         }
         Ok(())
@@ -136,7 +111,7 @@ impl StagingFile {
                 .open(&path)?;
             file.set_len(offset)?;
             let direct = offset
-                .is_multiple_of(DIRECT_ALIGN as u64)
+                .is_multiple_of(direct::ALIGN as u64)
                 .then(|| Direct::open(&path))
                 .flatten();
             Ok::<_, io::Error>(Writer {
@@ -233,7 +208,7 @@ mod tests {
         let mut expected: Vec<u8> = Vec::new();
         // (length, frame size, whether the offset it starts at is aligned)
         let requests: [(usize, usize, bool); 5] = [
-            (DIRECT_ALIGN * 3, 4096, true),
+            (direct::ALIGN * 3, 4096, true),
             (DIRECT_BLOCK + 1, 1 << 20, true),
             (DIRECT_BLOCK * 2 + 12_345, 70_000, true),
             (777, 100, false),
