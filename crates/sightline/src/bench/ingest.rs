@@ -32,6 +32,8 @@ pub struct Row {
     pub files: usize,
     pub bytes: u64,
     pub elapsed: Duration,
+    /// CPU time of the whole process (client and server) during the case, when known.
+    pub cpu: Option<Duration>,
 }
 
 impl Row {
@@ -40,6 +42,9 @@ impl Row {
     }
     fn files_per_s(&self) -> f64 {
         self.files as f64 / self.elapsed.as_secs_f64()
+    }
+    fn cpu_ms_per_file(&self) -> Option<f64> {
+        Some(self.cpu?.as_secs_f64() * 1e3 / self.files as f64)
     }
 }
 
@@ -63,6 +68,10 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.sync_all()
 }
 
+fn cpu_since(before: Option<Duration>) -> Option<Duration> {
+    Some(super::cpu::own()?.saturating_sub(before?))
+}
+
 /// The baseline: the same files written by `parallel` threads, each fsynced.
 async fn plain_writes(
     name: &str,
@@ -71,7 +80,7 @@ async fn plain_writes(
     parallel: usize,
 ) -> anyhow::Result<Row> {
     std::fs::create_dir_all(dir)?;
-    let started = Instant::now();
+    let (started, cpu_before) = (Instant::now(), super::cpu::own());
     let results: Vec<std::io::Result<()>> = stream::iter(files.iter().cloned().enumerate())
         .map(|(i, bytes)| {
             let path = dir.join(format!("{i}.bin"));
@@ -81,13 +90,14 @@ async fn plain_writes(
         .map(|joined| joined.unwrap_or_else(|e| Err(std::io::Error::other(e))))
         .collect()
         .await;
-    let elapsed = started.elapsed();
+    let (elapsed, cpu) = (started.elapsed(), cpu_since(cpu_before));
     results.into_iter().collect::<std::io::Result<()>>()?;
     Ok(Row {
         name: name.into(),
         files: files.len(),
         bytes: files.iter().map(|f| f.len() as u64).sum(),
         elapsed,
+        cpu,
     })
 }
 
@@ -98,7 +108,7 @@ async fn tus_uploads(
     parallel: usize,
     kind_ext: &str,
 ) -> anyhow::Result<Row> {
-    let started = Instant::now();
+    let (started, cpu_before) = (Instant::now(), super::cpu::own());
     let results: Vec<anyhow::Result<()>> = stream::iter(files.iter().cloned())
         .map(|bytes| async move {
             let meta = UploadMeta {
@@ -114,13 +124,14 @@ async fn tus_uploads(
         .buffer_unordered(parallel)
         .collect()
         .await;
-    let elapsed = started.elapsed();
+    let (elapsed, cpu) = (started.elapsed(), cpu_since(cpu_before));
     results.into_iter().collect::<anyhow::Result<()>>()?;
     Ok(Row {
         name: name.into(),
         files: files.len(),
         bytes: files.iter().map(|f| f.len() as u64).sum(),
         elapsed,
+        cpu,
     })
 }
 
@@ -212,17 +223,19 @@ pub fn print_table(options: &IngestBench, rows: &[Row]) {
         options.rounds.max(1),
         options.dir.display()
     );
-    println!("| case | files | MB | seconds | MB/s | files/s |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("| case | files | MB | seconds | MB/s | files/s | CPU ms/file |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for row in rows {
         println!(
-            "| {} | {} | {:.0} | {:.2} | {:.1} | {:.0} |",
+            "| {} | {} | {:.0} | {:.2} | {:.1} | {:.0} | {} |",
             row.name,
             row.files,
             row.bytes as f64 / 1e6,
             row.elapsed.as_secs_f64(),
             row.mb_per_s(),
-            row.files_per_s()
+            row.files_per_s(),
+            row.cpu_ms_per_file()
+                .map_or_else(|| "?".into(), |ms| format!("{ms:.2}"))
         );
     }
     let find = |name: &str| rows.iter().find(|r| r.name == name);

@@ -213,7 +213,7 @@ async fn smart_run(
 ) -> anyhow::Result<Run> {
     let output = dir.join(format!("smart-{round}.mp4"));
     let thumbnail = dir.join(format!("smart-{round}.jpg"));
-    let cpu_before = children_cpu();
+    let cpu_before = super::cpu::children();
     let started = Instant::now();
     let memory = tools
         .assemble_memory(request, &output, &thumbnail, TIMEOUT)
@@ -268,7 +268,7 @@ async fn naive_run(tools: &Tools, request: &MemoryRequest, dir: &Path) -> anyhow
     args.extend(["-movflags", "+faststart", "-f", "mp4"].map(OsString::from));
     args.push(output.clone().into_os_string());
 
-    let cpu_before = children_cpu();
+    let cpu_before = super::cpu::children();
     let started = Instant::now();
     run_tool(&tools.ffmpeg, &args, TIMEOUT)
         .await
@@ -350,18 +350,6 @@ fn load_average() -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-/// User + system time of this process's waited-for children (Linux `/proc/self/stat`).
-fn children_cpu() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the command name (which may contain spaces) start at field 3.
-    let after_name = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // cutime and cstime are fields 16 and 17, i.e. 13 and 14 after the name.
-    let ticks: u64 = fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
-    // USER_HZ is 100 on every Linux this runs on.
-    Some(Duration::from_millis(ticks * 10))
-}
-
 fn cpu_since(before: Option<Duration>) -> Option<Duration> {
-    Some(children_cpu()?.saturating_sub(before?))
+    Some(super::cpu::children()?.saturating_sub(before?))
 }

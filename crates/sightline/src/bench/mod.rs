@@ -1,6 +1,7 @@
 //! `sightline bench …`: measurements that back the numbers in docs/benchmarks.md.
 
 pub mod agent;
+mod cpu;
 pub mod doorbell;
 mod ingest;
 pub mod memory;
