@@ -2,13 +2,14 @@
 //! row and its `media.uploaded` event in one transaction.
 
 use crate::error::{ApiError, ApiResult};
+use crate::locks::KeyGuard;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use sightline_core::UserId;
 use sightline_core::blob_key;
 use sightline_core::event::{MediaEvent, NewEvent, Topic};
 use sightline_core::media::MediaStatus;
+use sightline_core::{MediaId, UserId};
 use sightline_store::blob::PlacedBlob;
 use sightline_store::model::{CommitOutcome, Media, PendingMedia, Upload};
 use std::path::Path;
@@ -38,6 +39,12 @@ pub enum Original<'a> {
     InMemory(Vec<bytes::Bytes>),
 }
 
+/// The lock that makes commits of one media id take turns in this process: the first one
+/// stores its blob and row, the others find the item.
+pub async fn commit_turn(state: &AppState, user: UserId, media: MediaId) -> KeyGuard<'_> {
+    state.locks.lock(&format!("commit:{user}:{media}")).await
+}
+
 /// Commits an upload's bytes as a media item.
 pub async fn commit(
     state: &AppState,
@@ -49,10 +56,7 @@ pub async fn commit(
     correlation_id: &str,
 ) -> ApiResult<CommitOutcome> {
     let store = &state.backends.metadata;
-    let _guard = state
-        .locks
-        .lock(&format!("commit:{user}:{}", pending.media_id))
-        .await;
+    let turn = commit_turn(state, user, pending.media_id).await;
     if let Some(existing) = store.media(user, pending.media_id).await? {
         if let Original::Staged(staged) = original {
             remove_quietly(staged).await;
@@ -63,6 +67,41 @@ pub async fn commit(
         }
         return Ok(CommitOutcome::AlreadyExists);
     }
+    let new = NewItem {
+        user,
+        upload,
+        pending,
+        received_at,
+        correlation_id,
+    };
+    commit_new(state, turn, new, original).await
+}
+
+/// An item to commit whose media id was found unused in its commit turn.
+pub struct NewItem<'a> {
+    pub user: UserId,
+    pub upload: Option<&'a Upload>,
+    pub pending: &'a PendingMedia,
+    pub received_at: DateTime<Utc>,
+    pub correlation_id: &'a str,
+}
+
+/// Commits `item`'s bytes; `_turn` is its media id's [`commit_turn`], held since the id was
+/// found unused (no item yet whose blob these bytes could overwrite).
+pub async fn commit_new(
+    state: &AppState,
+    _turn: KeyGuard<'_>,
+    item: NewItem<'_>,
+    original: Original<'_>,
+) -> ApiResult<CommitOutcome> {
+    let NewItem {
+        user,
+        upload,
+        pending,
+        received_at,
+        correlation_id,
+    } = item;
+    let store = &state.backends.metadata;
     let key = raw_key(user, pending, received_at);
     let blobs = &state.backends.blobs;
     let placed = match original {

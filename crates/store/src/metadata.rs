@@ -71,6 +71,12 @@ pub trait MetadataStore: Send + Sync + 'static {
         events: &[NewEvent],
     ) -> Result<CommitOutcome>;
     async fn media(&self, user: UserId, id: MediaId) -> Result<Option<Media>>;
+    /// Whether an upload or an item already carries this user's media id: one read for the
+    /// commit of a small upload, which almost always finds neither.
+    async fn media_id_in_use(&self, user: UserId, media: MediaId) -> Result<bool> {
+        Ok(self.upload_by_media(user, media).await?.is_some()
+            || self.media(user, media).await?.is_some())
+    }
     /// Every user's media committed at or after `since`, oldest first: the start-up check for
     /// originals that had not reached the disk when the machine went down.
     async fn media_committed_since(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<Media>>;

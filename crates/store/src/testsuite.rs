@@ -230,7 +230,10 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
         expires_at: Utc::now() - Days::seconds(1),
         completed: false,
     };
+    assert!(!store.media_id_in_use(alice.id, media_id).await.unwrap());
     let first = store.create_upload(&new_upload(10)).await.unwrap();
+    assert!(store.media_id_in_use(alice.id, media_id).await.unwrap());
+    assert!(!store.media_id_in_use(bob.id, media_id).await.unwrap());
     let second = store.create_upload(&new_upload(10)).await.unwrap();
     assert_eq!(first.id, second.id);
     assert!(store.upload(bob.id, first.id).await.unwrap().is_none());
@@ -287,6 +290,14 @@ pub async fn metadata_suite(store: &dyn MetadataStore) {
             .unwrap()
             .is_none()
     );
+
+    // An item without an upload record (a one-shot upload) takes its media id too.
+    let lone = media(alice.id, 12);
+    assert!(!store.media_id_in_use(alice.id, lone.id).await.unwrap());
+    store.commit_media(&lone, None, &[]).await.unwrap();
+    assert!(store.media_id_in_use(alice.id, lone.id).await.unwrap());
+    assert!(!store.media_id_in_use(bob.id, lone.id).await.unwrap());
+    store.delete_media(alice.id, lone.id, &[]).await.unwrap();
 
     // A creation that carried the whole file is stored by the commit itself, complete.
     let mut whole = media(alice.id, 11);

@@ -9,6 +9,7 @@ use super::{millis, rows};
 use crate::error::{Result, StoreError};
 use crate::model::{CommitOutcome, Media, Upload};
 use sightline_core::event::NewEvent;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqlitePool;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashSet;
@@ -79,6 +80,9 @@ impl GroupCommit {
 }
 
 async fn run(pool: SqlitePool, write_turn: Arc<Mutex<()>>, mut queue: mpsc::Receiver<Request>) {
+    // The writer keeps its connection between batches: each trip through the pool costs
+    // round trips to the connection's thread. After a failed batch it takes a fresh one.
+    let mut held: Option<PoolConnection<Sqlite>> = None;
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -90,22 +94,19 @@ async fn run(pool: SqlitePool, write_turn: Arc<Mutex<()>>, mut queue: mpsc::Rece
         let (writes, replies): (Vec<Write>, Vec<_>) = batch.into_iter().unzip();
         let turn = write_turn.lock().await;
         let (size, started) = (writes.len(), std::time::Instant::now());
-        let results = match apply(&pool, &writes).await {
-            Ok(done) => done.into_iter().map(Ok).collect(),
-            // One write failed (a constraint, a bad row): run each alone, so it fails alone.
-            Err(_) if writes.len() > 1 => {
-                let mut results = Vec::with_capacity(writes.len());
-                for write in &writes {
-                    results.push(
-                        apply(&pool, std::slice::from_ref(write))
-                            .await
-                            .map(|mut done| done.remove(0)),
-                    );
-                }
-                results
+        let results = match connection(&pool, &mut held).await {
+            Ok(conn) => apply_each_on_failure(conn, &writes).await,
+            Err(e) => {
+                let reason = format!("no database connection: {e}");
+                writes
+                    .iter()
+                    .map(|_| Err(StoreError::Unavailable(reason.clone())))
+                    .collect()
             }
-            Err(e) => vec![Err(e)],
         };
+        if results.iter().any(Result::is_err) {
+            held = None;
+        }
         drop(turn);
         tracing::debug!(
             size,
@@ -118,11 +119,44 @@ async fn run(pool: SqlitePool, write_turn: Arc<Mutex<()>>, mut queue: mpsc::Rece
     }
 }
 
+async fn connection<'a>(
+    pool: &SqlitePool,
+    held: &'a mut Option<PoolConnection<Sqlite>>,
+) -> Result<&'a mut SqliteConnection> {
+    if held.is_none() {
+        *held = Some(pool.acquire().await?);
+    }
+    held.as_deref_mut()
+        .ok_or_else(|| StoreError::Unavailable("no database connection".into()))
+}
+
+/// The batch in one transaction; when that fails and the batch holds more than one write,
+/// each write alone, so that only a bad one (a constraint, a bad row) fails.
+async fn apply_each_on_failure(
+    conn: &mut SqliteConnection,
+    writes: &[Write],
+) -> Vec<Result<Written>> {
+    match apply(conn, writes).await {
+        Ok(done) => done.into_iter().map(Ok).collect(),
+        Err(_) if writes.len() > 1 => {
+            let mut results = Vec::with_capacity(writes.len());
+            for write in writes {
+                results.push(
+                    apply(conn, std::slice::from_ref(write))
+                        .await
+                        .map(|mut done| done.remove(0)),
+                );
+            }
+            results
+        }
+        Err(e) => vec![Err(e)],
+    }
+}
+
 /// Runs the writes in one transaction: all of them commit, or none.
-async fn apply(pool: &SqlitePool, writes: &[Write]) -> Result<Vec<Written>> {
-    let mut conn = pool.acquire().await?;
+async fn apply(conn: &mut SqliteConnection, writes: &[Write]) -> Result<Vec<Written>> {
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-    let done = match run_writes(&mut conn, writes).await {
+    let done = match run_writes(conn, writes).await {
         Ok(done) => done,
         Err(e) => {
             let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;

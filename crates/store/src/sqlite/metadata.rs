@@ -294,6 +294,21 @@ impl MetadataStore for SqliteStore {
         row.as_ref().map(rows::media).transpose()
     }
 
+    async fn media_id_in_use(&self, user: UserId, media: MediaId) -> Result<bool> {
+        let (user, media) = (user.to_string(), media.to_string());
+        let (in_use,): (bool,) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM uploads WHERE user_id = ? AND media_id = ?) \
+                 OR EXISTS (SELECT 1 FROM media WHERE user_id = ? AND id = ?)",
+        )
+        .bind(&user)
+        .bind(&media)
+        .bind(&user)
+        .bind(&media)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(in_use)
+    }
+
     async fn media_committed_since(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<Media>> {
         sqlx::query("SELECT * FROM media WHERE created_at >= ? ORDER BY created_at, id LIMIT ?")
             .bind(millis(since))

@@ -120,15 +120,23 @@ pub async fn create(
         completed: false,
     };
     let store = &state.backends.metadata;
-    let (upload, fresh) = match store.upload_by_media(caller.user_id, info.media_id).await? {
-        Some(existing) => (
-            resume_existing(&state, existing, length, &request_id.0).await?,
-            false,
-        ),
-        None if header_str(&headers, "Content-Type") == Some(OFFSET_OCTET_STREAM) => {
-            write::create_with_body(&state, candidate, &headers, body, &request_id.0).await?
+    let with_body = header_str(&headers, "Content-Type") == Some(OFFSET_OCTET_STREAM);
+    let whole_body = with_body
+        .then(|| write::whole_body_budget(&headers, length))
+        .flatten();
+    let (upload, fresh) = if let Some(budget) = whole_body {
+        write::create_whole_body(&state, candidate, &headers, body, budget, &request_id.0).await?
+    } else {
+        match store.upload_by_media(caller.user_id, info.media_id).await? {
+            Some(existing) => (
+                resume_existing(&state, existing, length, &request_id.0).await?,
+                false,
+            ),
+            None if with_body => {
+                write::create_with_body(&state, candidate, &headers, body, &request_id.0).await?
+            }
+            None => write::create_empty(&state, candidate).await?,
         }
-        None => write::create_empty(&state, candidate).await?,
     };
     // 200 tells a retrying client that the upload already existed (its body was not taken).
     let status = if fresh {

@@ -184,30 +184,103 @@ pub(super) async fn create_empty(state: &AppState, candidate: Upload) -> ApiResu
     Ok((upload, fresh))
 }
 
-/// creation-with-upload. When the body holds the whole file (small photos), the upload row is
-/// written by the media commit itself: one database commit for the whole upload. A partial
-/// body becomes a resumable upload at the offset it reached.
+/// The memory a creation's whole body may take, when it declares the whole file
+/// (`Content-Length` = `Upload-Length`) of at most [`WHOLE_IN_MEMORY_MAX`] and the shared
+/// budget allows.
+pub(super) fn whole_body_budget(
+    headers: &HeaderMap,
+    length: u64,
+) -> Option<tokio::sync::SemaphorePermit<'static>> {
+    let declared = header_str(headers, "Content-Length").and_then(|v| v.parse::<u64>().ok());
+    if declared != Some(length) || length > WHOLE_IN_MEMORY_MAX {
+        return None;
+    }
+    WHOLE_IN_MEMORY_BUDGET
+        .try_acquire_many(length.div_ceil(1024) as u32)
+        .ok()
+}
+
+/// creation-with-upload of a small whole file (photos from the devices), taken in memory
+/// before anything is read. When no upload or item carries its media id yet (almost always),
+/// it is committed in that media id's commit turn: one read, one write under the blob's key,
+/// and the upload row, media row and event in one database commit. Otherwise it is answered
+/// as before a body was taken: with the upload that holds the media id, or as the item that
+/// already exists. A body cut short becomes a resumable upload.
+pub(super) async fn create_whole_body(
+    state: &AppState,
+    candidate: Upload,
+    headers: &HeaderMap,
+    body: Body,
+    _budget: tokio::sync::SemaphorePermit<'static>,
+    correlation_id: &str,
+) -> ApiResult<(Upload, bool)> {
+    let frames = match receive_whole(&candidate, headers, body).await? {
+        Whole::Complete(frames) => frames,
+        Whole::Partial(frames) => {
+            let received = stage_frames(state, &candidate, frames).await;
+            return record_received(state, candidate, received, correlation_id).await;
+        }
+    };
+    if let Some(expected) = candidate.media.sha256.as_deref() {
+        let mut hasher = Sha256::new();
+        frames.iter().for_each(|frame| hasher.update(frame));
+        let actual = hex::encode(hasher.finalize());
+        if actual != expected {
+            return Err(declared_hash_mismatch(&actual, expected));
+        }
+    }
+    let (user, media_id) = (candidate.user_id, candidate.media.media_id);
+    let store = &state.backends.metadata;
+    let turn = ingest::commit_turn(state, user, media_id).await;
+    if !store.media_id_in_use(user, media_id).await? {
+        let upload = complete(candidate);
+        let item = ingest::NewItem {
+            user,
+            upload: Some(&upload),
+            pending: &upload.media,
+            received_at: upload.created_at,
+            correlation_id,
+        };
+        let original = ingest::Original::InMemory(frames);
+        let outcome = ingest::commit_new(state, turn, item, original).await?;
+        return answer_creation(state, user, media_id, upload, outcome).await;
+    }
+    drop(turn);
+    if let Some(existing) = store.upload_by_media(user, media_id).await? {
+        let length = candidate.length;
+        let upload = super::resume_existing(state, existing, length, correlation_id).await?;
+        return Ok((upload, false));
+    }
+    let (upload, outcome) = commit_complete(
+        state,
+        candidate,
+        ingest::Original::InMemory(frames),
+        correlation_id,
+    )
+    .await?;
+    answer_creation(state, user, media_id, upload, outcome).await
+}
+
+/// creation-with-upload of a body streamed to a staging file (a large or unbudgeted one).
 pub(super) async fn create_with_body(
     state: &AppState,
-    mut candidate: Upload,
+    candidate: Upload,
     headers: &HeaderMap,
     body: Body,
     correlation_id: &str,
 ) -> ApiResult<(Upload, bool)> {
-    let declared = header_str(headers, "Content-Length").and_then(|v| v.parse::<u64>().ok());
-    let budget = (declared == Some(candidate.length) && candidate.length <= WHOLE_IN_MEMORY_MAX)
-        .then(|| WHOLE_IN_MEMORY_BUDGET.try_acquire_many(candidate.length.div_ceil(1024) as u32))
-        .and_then(Result::ok);
-    let received = if let Some(_held) = budget {
-        match receive_whole(&candidate, headers, body).await? {
-            Whole::Complete(frames) => {
-                return create_whole(state, candidate, frames, correlation_id).await;
-            }
-            Whole::Partial(frames) => stage_frames(state, &candidate, frames).await,
-        }
-    } else {
-        receive(state, &candidate, headers, body).await
-    };
+    let received = receive(state, &candidate, headers, body).await;
+    record_received(state, candidate, received, correlation_id).await
+}
+
+/// A creation's body written to its staging file: committed when it was the whole file,
+/// else recorded as a resumable upload at the offset it reached.
+async fn record_received(
+    state: &AppState,
+    mut candidate: Upload,
+    received: ApiResult<(u64, StagingFile)>,
+    correlation_id: &str,
+) -> ApiResult<(Upload, bool)> {
     let (written, mut file) = match received {
         Ok(received) => received,
         Err(e) => {
@@ -230,33 +303,6 @@ pub(super) async fn create_with_body(
         ingest::remove_quietly(&staging_path(state, candidate.id)).await;
     }
     Ok((upload, fresh))
-}
-
-/// A creation that carried the whole file in memory: one write under the blob's key, synced
-/// while the upload row, media row and event commit.
-async fn create_whole(
-    state: &AppState,
-    upload: Upload,
-    frames: Vec<bytes::Bytes>,
-    correlation_id: &str,
-) -> ApiResult<(Upload, bool)> {
-    if let Some(expected) = upload.media.sha256.as_deref() {
-        let mut hasher = Sha256::new();
-        frames.iter().for_each(|frame| hasher.update(frame));
-        let actual = hex::encode(hasher.finalize());
-        if actual != expected {
-            return Err(declared_hash_mismatch(&actual, expected));
-        }
-    }
-    let (upload, outcome) = commit_complete(
-        state,
-        upload,
-        ingest::Original::InMemory(frames),
-        correlation_id,
-    )
-    .await?;
-    let (user, media_id) = (upload.user_id, upload.media.media_id);
-    answer_creation(state, user, media_id, upload, outcome).await
 }
 
 /// The answer to a creation whose bytes were committed. When they became the item, this upload
@@ -384,15 +430,21 @@ pub(super) async fn finish(
     .await
 }
 
+/// The upload as recorded once its bytes are committed.
+fn complete(mut upload: Upload) -> Upload {
+    upload.completed = true;
+    upload.offset = upload.length;
+    upload
+}
+
 /// Records the upload complete and commits its bytes as a media item.
 async fn commit_complete(
     state: &AppState,
-    mut upload: Upload,
+    upload: Upload,
     original: ingest::Original<'_>,
     correlation_id: &str,
 ) -> ApiResult<(Upload, CommitOutcome)> {
-    upload.completed = true;
-    upload.offset = upload.length;
+    let upload = complete(upload);
     let outcome = ingest::commit(
         state,
         upload.user_id,
