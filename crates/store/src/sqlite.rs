@@ -75,6 +75,11 @@ impl SqliteStore {
             file_pool(8).connect_with(options.clone()).await?
         };
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        let wal = (!in_memory).then(|| {
+            let mut wal = options.get_filename().as_os_str().to_owned();
+            wal.push("-wal");
+            std::path::PathBuf::from(wal)
+        });
         let bookkeeping = if in_memory {
             pool.clone()
         } else {
@@ -83,7 +88,7 @@ impl SqliteStore {
                 .await?
         };
         let write_turn = Arc::new(tokio::sync::Mutex::new(()));
-        let writer = group_commit::GroupCommit::start(pool.clone(), Arc::clone(&write_turn));
+        let writer = group_commit::GroupCommit::start(pool.clone(), Arc::clone(&write_turn), wal);
         Ok(Self {
             pool,
             write_turn,

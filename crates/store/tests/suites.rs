@@ -220,3 +220,39 @@ async fn sqlite_cancelled_writes_leave_no_transaction_open() {
         .unwrap();
     assert!(claimed.len() >= 16, "the later writes landed");
 }
+
+/// The group-commit writer commits without waiting for the disk and syncs the log itself:
+/// every commit it answered is in the database after a restart, and the connections the pool
+/// hands to everyone else still sync each commit (`synchronous=FULL`, 2).
+#[tokio::test]
+async fn sqlite_group_commits_are_answered_committed_and_leave_the_pool_synchronous() {
+    use sightline_store::MetadataStore;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("meta.db").display());
+    let store = SqliteStore::open(&url).await.unwrap();
+    let owner = testsuite::user("pipeline@example.com");
+    store.create_user(&owner).await.unwrap();
+    let items: Vec<_> = (1..=24)
+        .map(|day| testsuite::media(owner.id, day))
+        .collect();
+    let commits = items.iter().map(|m| store.commit_media(m, None, &[]));
+    for outcome in futures::future::join_all(commits).await {
+        assert_eq!(
+            outcome.unwrap(),
+            sightline_store::model::CommitOutcome::Created
+        );
+    }
+    for _ in 0..3 {
+        let (level,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(level, 2);
+    }
+    store.pool().close().await;
+    drop(store);
+    let reopened = SqliteStore::open(&url).await.unwrap();
+    for item in &items {
+        assert!(reopened.media(owner.id, item.id).await.unwrap().is_some());
+    }
+}

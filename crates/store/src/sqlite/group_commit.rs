@@ -1,18 +1,25 @@
 //! Group commit for the hot writes (upload creation, media commit). SQLite has one writer and
 //! every commit is an fsync; concurrent uploads would queue behind each other's fsyncs. Instead
-//! one task takes every write waiting at that moment, runs them in one transaction and commits
-//! them with a single fsync. When one write fails, the batch is rolled back and each write is
-//! run alone, so only the bad one fails.
+//! one task takes every write waiting at that moment and runs them in one transaction. When one
+//! write fails, the batch is rolled back and each write is run alone, so only the bad one fails.
+//!
+//! On a database file the batches are pipelined: the writer's connection commits without
+//! waiting for the disk (`synchronous=NORMAL`) and hands the batch to a syncer task, which
+//! `fdatasync`s the WAL and only then answers its writes. The next batch is written while that
+//! sync runs, and one sync covers every batch committed before it began. A write is answered
+//! only once its commit is durable, as with `synchronous=FULL`; it can be seen by readers a few
+//! milliseconds before that, as an upload's blob already can (`ingest::recover` removes items
+//! whose original a crash lost).
 
 use super::metadata::{MEDIA_COLUMNS, to_json};
 use super::{millis, rows};
 use crate::error::{Result, StoreError};
 use crate::model::{CommitOutcome, Media, Upload};
 use sightline_core::event::NewEvent;
-use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqlitePool;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
@@ -61,10 +68,20 @@ pub(super) struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// `write_turn`: the store's, taken for each batch.
-    pub(super) fn start(pool: SqlitePool, write_turn: Arc<Mutex<()>>) -> Self {
+    /// `write_turn`: the store's, taken for each batch. `wal`: the database's write-ahead log,
+    /// for a database file (commits are then pipelined); `None` in memory.
+    pub(super) fn start(
+        pool: SqlitePool,
+        write_turn: Arc<Mutex<()>>,
+        wal: Option<PathBuf>,
+    ) -> Self {
         let (requests, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(pool, write_turn, queue));
+        let syncer = wal.map(|wal| {
+            let (committed, batches) = mpsc::unbounded_channel();
+            tokio::spawn(sync_then_answer(wal, batches));
+            committed
+        });
+        tokio::spawn(run(pool, write_turn, queue, syncer));
         Self { requests }
     }
 
@@ -79,10 +96,21 @@ impl GroupCommit {
     }
 }
 
-async fn run(pool: SqlitePool, write_turn: Arc<Mutex<()>>, mut queue: mpsc::Receiver<Request>) {
-    // The writer keeps its connection between batches: each trip through the pool costs
-    // round trips to the connection's thread. After a failed batch it takes a fresh one.
-    let mut held: Option<PoolConnection<Sqlite>> = None;
+type Replies = Vec<oneshot::Sender<Result<Written>>>;
+/// A committed batch on its way to the syncer: its replies and what to answer.
+type Committed = (Replies, Vec<Result<Written>>);
+
+async fn run(
+    pool: SqlitePool,
+    write_turn: Arc<Mutex<()>>,
+    mut queue: mpsc::Receiver<Request>,
+    syncer: Option<mpsc::UnboundedSender<Committed>>,
+) {
+    let pipelined = syncer.is_some();
+    // The writer keeps its own connection: each trip through the pool costs round trips to the
+    // connection's thread, and a pipelined one commits without syncing, which no other user of
+    // the pool may inherit. After a failed batch it opens a fresh one.
+    let mut held: Option<SqliteConnection> = None;
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -91,10 +119,10 @@ async fn run(pool: SqlitePool, write_turn: Arc<Mutex<()>>, mut queue: mpsc::Rece
                 Err(_) => break,
             }
         }
-        let (writes, replies): (Vec<Write>, Vec<_>) = batch.into_iter().unzip();
+        let (writes, replies): (Vec<Write>, Replies) = batch.into_iter().unzip();
         let turn = write_turn.lock().await;
         let (size, started) = (writes.len(), std::time::Instant::now());
-        let results = match connection(&pool, &mut held).await {
+        let results = match connection(&pool, &mut held, pipelined).await {
             Ok(conn) => apply_each_on_failure(conn, &writes).await,
             Err(e) => {
                 let reason = format!("no database connection: {e}");
@@ -113,21 +141,87 @@ async fn run(pool: SqlitePool, write_turn: Arc<Mutex<()>>, mut queue: mpsc::Rece
             elapsed_us = started.elapsed().as_micros() as u64,
             "group commit"
         );
-        for (reply, result) in replies.into_iter().zip(results) {
-            let _ = reply.send(result);
+        match &syncer {
+            Some(syncer) => {
+                if let Err(mpsc::error::SendError((replies, _))) = syncer.send((replies, results)) {
+                    let stopped = || StoreError::Unavailable("the WAL syncer has stopped".into());
+                    replies
+                        .into_iter()
+                        .for_each(|r| drop(r.send(Err(stopped()))));
+                }
+            }
+            None => answer(replies, results),
         }
     }
 }
 
+fn answer(replies: Replies, results: Vec<Result<Written>>) {
+    for (reply, result) in replies.into_iter().zip(results) {
+        let _ = reply.send(result);
+    }
+}
+
+/// The writer's connection, detached from the pool; opened when there is none.
 async fn connection<'a>(
     pool: &SqlitePool,
-    held: &'a mut Option<PoolConnection<Sqlite>>,
+    held: &'a mut Option<SqliteConnection>,
+    pipelined: bool,
 ) -> Result<&'a mut SqliteConnection> {
     if held.is_none() {
-        *held = Some(pool.acquire().await?);
+        let mut conn = pool.acquire().await?.detach();
+        if pipelined {
+            sqlx::query("PRAGMA synchronous = NORMAL")
+                .execute(&mut conn)
+                .await?;
+        }
+        *held = Some(conn);
     }
-    held.as_deref_mut()
+    held.as_mut()
         .ok_or_else(|| StoreError::Unavailable("no database connection".into()))
+}
+
+/// Answers committed batches once the WAL holding them is on disk: each sync covers every
+/// batch that arrived before it began.
+async fn sync_then_answer(wal: PathBuf, mut batches: mpsc::UnboundedReceiver<Committed>) {
+    while let Some(first) = batches.recv().await {
+        let mut committed = vec![first];
+        while let Ok(next) = batches.try_recv() {
+            committed.push(next);
+        }
+        let needs_sync = committed
+            .iter()
+            .any(|(_, results)| results.iter().any(Result::is_ok));
+        let synced = match needs_sync {
+            true => sync_wal(wal.clone()).await,
+            false => Ok(()),
+        };
+        for (replies, results) in committed {
+            let results = match &synced {
+                Ok(()) => results,
+                Err(e) => {
+                    let reason = format!("the database log could not be synced: {e}");
+                    results
+                        .iter()
+                        .map(|_| Err(StoreError::Unavailable(reason.clone())))
+                        .collect()
+                }
+            };
+            answer(replies, results);
+        }
+    }
+}
+
+/// Opened anew each time: SQLite may delete and recreate the log (when its last connection
+/// closes, after checkpointing everything into the database file and syncing that).
+async fn sync_wal(wal: PathBuf) -> std::io::Result<()> {
+    tokio::task::spawn_blocking(move || match std::fs::File::open(&wal) {
+        Ok(file) => file.sync_data(),
+        // No log: whatever was committed is in the database file, synced at its checkpoint.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }
 
 /// The batch in one transaction; when that fails and the batch holds more than one write,
