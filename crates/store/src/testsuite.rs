@@ -21,6 +21,13 @@ pub use notification_suite::{cooldown_survives_restart, notifications_suite};
 pub use retention_suite::retention_suite;
 pub use sync_suite::sync_suite;
 
+/// Bytes that differ at every shift, for tests of file writers (a misplaced block shows).
+pub fn distinct_bytes(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| ((i as u64).wrapping_mul(0x9E37_79B9) >> 11) as u8 ^ seed)
+        .collect()
+}
+
 pub fn user(email: &str) -> User {
     User {
         id: UserId::new_random(),

@@ -177,13 +177,7 @@ pub fn create_with(dest: &Path, chunks: &[bytes::Bytes]) -> io::Result<(File, Wr
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Bytes that differ at every shift (a misplaced block shows).
-    fn pattern(len: usize, seed: u8) -> Vec<u8> {
-        (0..len)
-            .map(|i| ((i as u64).wrapping_mul(0x9E37_79B9) >> 11) as u8 ^ seed)
-            .collect()
-    }
+    use crate::testsuite::distinct_bytes as pattern;
 
     /// Sizes around the block and pool boundaries, in awkward frames: the file holds exactly
     /// the bytes, whichever way they were written, and the sizes that can go direct did.

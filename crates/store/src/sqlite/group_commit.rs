@@ -124,13 +124,7 @@ async fn run(
         let (size, started) = (writes.len(), std::time::Instant::now());
         let results = match connection(&pool, &mut held, pipelined).await {
             Ok(conn) => apply_each_on_failure(conn, &writes).await,
-            Err(e) => {
-                let reason = format!("no database connection: {e}");
-                writes
-                    .iter()
-                    .map(|_| Err(StoreError::Unavailable(reason.clone())))
-                    .collect()
-            }
+            Err(e) => unavailable(writes.len(), &format!("no database connection: {e}")),
         };
         if results.iter().any(Result::is_err) {
             held = None;
@@ -153,6 +147,13 @@ async fn run(
             None => answer(replies, results),
         }
     }
+}
+
+/// The same failure for each of `count` writes.
+fn unavailable(count: usize, reason: &str) -> Vec<Result<Written>> {
+    (0..count)
+        .map(|_| Err(StoreError::Unavailable(reason.to_string())))
+        .collect()
 }
 
 fn answer(replies: Replies, results: Vec<Result<Written>>) {
@@ -198,13 +199,10 @@ async fn sync_then_answer(wal: PathBuf, mut batches: mpsc::UnboundedReceiver<Com
         for (replies, results) in committed {
             let results = match &synced {
                 Ok(()) => results,
-                Err(e) => {
-                    let reason = format!("the database log could not be synced: {e}");
-                    results
-                        .iter()
-                        .map(|_| Err(StoreError::Unavailable(reason.clone())))
-                        .collect()
-                }
+                Err(e) => unavailable(
+                    results.len(),
+                    &format!("the database log could not be synced: {e}"),
+                ),
             };
             answer(replies, results);
         }

@@ -189,13 +189,7 @@ impl StagingFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Bytes that differ at every shift (a misplaced block shows).
-    fn pattern(len: usize, seed: u8) -> Vec<u8> {
-        (0..len)
-            .map(|i| ((i as u64).wrapping_mul(0x9E37_79B9) >> 11) as u8 ^ seed)
-            .collect()
-    }
+    use sightline_store::testsuite::distinct_bytes as pattern;
 
     /// Requests of awkward sizes at aligned and unaligned offsets, one of them cut back (a
     /// checksum mismatch): the file holds exactly the bytes kept, where they were written.
