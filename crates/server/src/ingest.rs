@@ -48,16 +48,13 @@ pub async fn commit_turn(state: &AppState, user: UserId, media: MediaId) -> KeyG
 /// Commits an upload's bytes as a media item.
 pub async fn commit(
     state: &AppState,
-    user: UserId,
-    upload: Option<&Upload>,
-    pending: &PendingMedia,
+    item: Item<'_>,
     original: Original<'_>,
-    received_at: DateTime<Utc>,
-    correlation_id: &str,
 ) -> ApiResult<CommitOutcome> {
+    let (user, upload, media_id) = (item.user, item.upload, item.pending.media_id);
     let store = &state.backends.metadata;
-    let turn = commit_turn(state, user, pending.media_id).await;
-    if let Some(existing) = store.media(user, pending.media_id).await? {
+    let turn = commit_turn(state, user, media_id).await;
+    if let Some(existing) = store.media(user, media_id).await? {
         if let Original::Staged(staged) = original {
             remove_quietly(staged).await;
         }
@@ -67,23 +64,30 @@ pub async fn commit(
         }
         return Ok(CommitOutcome::AlreadyExists);
     }
-    let new = NewItem {
-        user,
-        upload,
-        pending,
-        received_at,
-        correlation_id,
-    };
-    commit_new(state, turn, new, original).await
+    commit_new(state, turn, item, original).await
 }
 
-/// An item to commit whose media id was found unused in its commit turn.
-pub struct NewItem<'a> {
+/// What an item is committed from, besides its bytes.
+pub struct Item<'a> {
     pub user: UserId,
+    /// The upload that carried it (recorded complete by the commit); none for one-shot uploads.
     pub upload: Option<&'a Upload>,
     pub pending: &'a PendingMedia,
     pub received_at: DateTime<Utc>,
     pub correlation_id: &'a str,
+}
+
+impl<'a> Item<'a> {
+    /// The item a finished upload carries.
+    pub fn of_upload(upload: &'a Upload, correlation_id: &'a str) -> Self {
+        Self {
+            user: upload.user_id,
+            upload: Some(upload),
+            pending: &upload.media,
+            received_at: upload.created_at,
+            correlation_id,
+        }
+    }
 }
 
 /// Commits `item`'s bytes; `_turn` is its media id's [`commit_turn`], held since the id was
@@ -91,10 +95,10 @@ pub struct NewItem<'a> {
 pub async fn commit_new(
     state: &AppState,
     _turn: KeyGuard<'_>,
-    item: NewItem<'_>,
+    item: Item<'_>,
     original: Original<'_>,
 ) -> ApiResult<CommitOutcome> {
-    let NewItem {
+    let Item {
         user,
         upload,
         pending,

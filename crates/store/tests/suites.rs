@@ -17,6 +17,13 @@ async fn sqlite_metadata() {
     testsuite::metadata_suite(&store).await;
 }
 
+/// `sqlite::memory:`: the database is the pool's one connection, which the writer must share.
+#[tokio::test]
+async fn sqlite_in_memory_metadata() {
+    let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+    testsuite::metadata_suite(&store).await;
+}
+
 #[tokio::test]
 async fn sqlite_bus() {
     let (_dir, store) = sqlite().await;

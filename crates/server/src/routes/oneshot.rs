@@ -182,16 +182,14 @@ async fn commit(
         filename: filename.clone(),
         sha256: None,
     };
-    let outcome = ingest::commit(
-        state,
-        caller.user_id,
-        None,
-        &pending,
-        ingest::Original::Staged(path),
-        Utc::now(),
-        correlation,
-    )
-    .await?;
+    let item = ingest::Item {
+        user: caller.user_id,
+        upload: None,
+        pending: &pending,
+        received_at: Utc::now(),
+        correlation_id: correlation,
+    };
+    let outcome = ingest::commit(state, item, ingest::Original::Staged(path)).await?;
     Ok((pending, outcome))
 }
 

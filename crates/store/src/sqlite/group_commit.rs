@@ -138,10 +138,8 @@ async fn run(
         match &syncer {
             Some(syncer) => {
                 if let Err(mpsc::error::SendError((replies, _))) = syncer.send((replies, results)) {
-                    let stopped = || StoreError::Unavailable("the WAL syncer has stopped".into());
-                    replies
-                        .into_iter()
-                        .for_each(|r| drop(r.send(Err(stopped()))));
+                    let stopped = unavailable(replies.len(), "the WAL syncer has stopped");
+                    answer(replies, stopped);
                 }
             }
             None => answer(replies, results),

@@ -295,15 +295,12 @@ impl MetadataStore for SqliteStore {
     }
 
     async fn media_id_in_use(&self, user: UserId, media: MediaId) -> Result<bool> {
-        let (user, media) = (user.to_string(), media.to_string());
         let (in_use,): (bool,) = sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM uploads WHERE user_id = ? AND media_id = ?) \
-                 OR EXISTS (SELECT 1 FROM media WHERE user_id = ? AND id = ?)",
+            "SELECT EXISTS (SELECT 1 FROM uploads WHERE user_id = ?1 AND media_id = ?2) \
+                 OR EXISTS (SELECT 1 FROM media WHERE user_id = ?1 AND id = ?2)",
         )
-        .bind(&user)
-        .bind(&media)
-        .bind(&user)
-        .bind(&media)
+        .bind(user.to_string())
+        .bind(media.to_string())
         .fetch_one(&self.pool)
         .await?;
         Ok(in_use)

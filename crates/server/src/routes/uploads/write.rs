@@ -234,13 +234,7 @@ pub(super) async fn create_whole_body(
     let turn = ingest::commit_turn(state, user, media_id).await;
     if !store.media_id_in_use(user, media_id).await? {
         let upload = complete(candidate);
-        let item = ingest::NewItem {
-            user,
-            upload: Some(&upload),
-            pending: &upload.media,
-            received_at: upload.created_at,
-            correlation_id,
-        };
+        let item = ingest::Item::of_upload(&upload, correlation_id);
         let original = ingest::Original::InMemory(frames);
         let outcome = ingest::commit_new(state, turn, item, original).await?;
         return answer_creation(state, user, media_id, upload, outcome).await;
@@ -445,16 +439,8 @@ async fn commit_complete(
     correlation_id: &str,
 ) -> ApiResult<(Upload, CommitOutcome)> {
     let upload = complete(upload);
-    let outcome = ingest::commit(
-        state,
-        upload.user_id,
-        Some(&upload),
-        &upload.media,
-        original,
-        upload.created_at,
-        correlation_id,
-    )
-    .await?;
+    let item = ingest::Item::of_upload(&upload, correlation_id);
+    let outcome = ingest::commit(state, item, original).await?;
     Ok((upload, outcome))
 }
 
