@@ -101,6 +101,95 @@ async fn sqlite_group_commit_keeps_commits_apart() {
     assert_eq!(delivered.len(), 21, "one event per stored item");
 }
 
+/// A batch holding a write that fails (its user does not exist) beside good commits and
+/// upload creations: the bad one fails alone, leaving nothing behind, and the rest commit with
+/// their uploads and one event each.
+#[tokio::test]
+async fn sqlite_group_commit_fails_a_bad_write_alone() {
+    use chrono::Utc;
+    use sightline_core::event::{MediaEvent, NewEvent, Topic};
+    use sightline_core::media::MediaKind;
+    use sightline_core::{MediaId, UploadId, UserId};
+    use sightline_store::model::{CommitOutcome, PendingMedia, Upload};
+    use sightline_store::{EventBus, MetadataStore};
+    let (_dir, store) = sqlite().await;
+    store
+        .subscribe("counter", &[Topic::MediaUploaded])
+        .await
+        .unwrap();
+    let owner = testsuite::user("mixed@example.com");
+    store.create_user(&owner).await.unwrap();
+    let upload_of = |user: UserId, media_id: MediaId| Upload {
+        id: UploadId::new_random(),
+        user_id: user,
+        length: 10,
+        offset: 0,
+        media: PendingMedia {
+            media_id,
+            kind: MediaKind::Photo,
+            captured_at: None,
+            location: None,
+            device_id: None,
+            filename: Some("p.jpg".into()),
+            sha256: None,
+        },
+        created_at: Utc::now(),
+        expires_at: Utc::now() + chrono::Duration::hours(1),
+        completed: false,
+    };
+    let uploaded = |m: &sightline_store::model::Media| {
+        vec![NewEvent::media(
+            Topic::MediaUploaded,
+            &MediaEvent::new(m.user_id, m.id, "t"),
+        )]
+    };
+    let good: Vec<_> = (1..=12)
+        .map(|day| testsuite::media(owner.id, day))
+        .collect();
+    let good_uploads: Vec<_> = good.iter().map(|m| upload_of(owner.id, m.id)).collect();
+    let good_events: Vec<_> = good.iter().map(uploaded).collect();
+    let stranger = testsuite::user("nobody@example.com"); // never stored
+    let bad = testsuite::media(stranger.id, 13);
+    let (bad_upload, bad_events) = (upload_of(stranger.id, bad.id), uploaded(&bad));
+    let pending: Vec<_> = (0..6)
+        .map(|_| upload_of(owner.id, MediaId::new_random()))
+        .collect();
+
+    let commits = good
+        .iter()
+        .zip(&good_uploads)
+        .zip(&good_events)
+        .map(|((m, u), e)| store.commit_media(m, Some(u), e));
+    let creations = pending.iter().map(|u| store.create_upload(u));
+    let (commits, creations, bad_outcome) = tokio::join!(
+        futures::future::join_all(commits),
+        futures::future::join_all(creations),
+        store.commit_media(&bad, Some(&bad_upload), &bad_events)
+    );
+    assert!(
+        bad_outcome.is_err(),
+        "a commit for a missing user must fail"
+    );
+    for outcome in commits {
+        assert_eq!(outcome.unwrap(), CommitOutcome::Created);
+    }
+    for (created, asked) in creations.into_iter().zip(&pending) {
+        assert_eq!(created.unwrap().id, asked.id);
+    }
+    for (m, u) in good.iter().zip(&good_uploads) {
+        assert!(store.media(owner.id, m.id).await.unwrap().is_some());
+        let stored = store.upload(owner.id, u.id).await.unwrap().unwrap();
+        assert!(stored.completed && stored.offset == stored.length);
+    }
+    assert!(store.media(stranger.id, bad.id).await.unwrap().is_none());
+    assert!(!store.media_id_in_use(stranger.id, bad.id).await.unwrap());
+    let delivered = store
+        .claim("counter", 100, std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(delivered.len(), good.len(), "one event per stored item");
+}
+
 #[tokio::test]
 async fn sqlite_library() {
     let (_dir, store) = sqlite().await;

@@ -245,29 +245,30 @@ async fn apply_each_on_failure(
 
 /// Runs the writes in one transaction: all of them commit, or none.
 async fn apply(conn: &mut SqliteConnection, writes: &[Write]) -> Result<Vec<Written>> {
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-    let done = match run_writes(conn, writes).await {
-        Ok(done) => done,
-        Err(e) => {
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            return Err(e);
-        }
-    };
-    if let Err(e) = sqlx::query("COMMIT").execute(&mut *conn).await {
+    let applied = apply_in_transaction(conn, writes).await;
+    if applied.is_err() {
+        // A failed statement leaves its transaction open; nothing of the batch may stay.
         let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-        return Err(e.into());
     }
-    Ok(done)
+    applied
 }
 
-/// Upload creations one by one (rare on the hot path); media commits together, a few
-/// multi-row statements for the whole batch.
-async fn run_writes(conn: &mut SqliteConnection, writes: &[Write]) -> Result<Vec<Written>> {
+/// Upload creations one by one (rare on the hot path), each its own trips to the connection's
+/// thread; media commits together with the transaction's end as one command.
+async fn apply_in_transaction(
+    conn: &mut SqliteConnection,
+    writes: &[Write],
+) -> Result<Vec<Written>> {
     let mut done: Vec<Option<Written>> = writes.iter().map(|_| None).collect();
     let mut commits = Vec::new();
+    let mut began = false;
     for (i, write) in writes.iter().enumerate() {
         match write {
             Write::CreateUpload(upload) => {
+                if !began {
+                    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+                    began = true;
+                }
                 done[i] = Some(Written::Upload(create_upload(conn, upload).await?))
             }
             Write::CommitMedia {
@@ -285,7 +286,7 @@ async fn run_writes(conn: &mut SqliteConnection, writes: &[Write]) -> Result<Vec
         }
     }
     let items: Vec<&Commit> = commits.iter().map(|(_, c)| c).collect();
-    let outcomes = commit_media(conn, &items).await?;
+    let outcomes = commit_media(conn, &items, !began).await?;
     for ((i, _), outcome) in commits.iter().zip(outcomes) {
         done[*i] = Some(Written::Commit(outcome));
     }
@@ -323,23 +324,47 @@ struct Commit<'a> {
     events: &'a [NewEvent],
 }
 
-/// Media rows, their uploads and the events of the rows that are new, for a whole batch. The
-/// first commit of a media id in the batch wins; later ones (and ones already stored) answer
-/// `AlreadyExists` and write no events.
+/// Media rows, their uploads and the events of the rows that are new, for a whole batch, and
+/// the transaction's `COMMIT` (and its `BEGIN` when `begin`), sent to the connection's thread
+/// as one command. Each hand-off to that thread waits for a core, and under load those waits
+/// were most of a batch's time. The first commit of a media id in the batch wins; later ones
+/// (and ones already stored) answer `AlreadyExists` and write no events.
 async fn commit_media(
     conn: &mut SqliteConnection,
     items: &[&Commit<'_>],
+    begin: bool,
 ) -> Result<Vec<CommitOutcome>> {
-    if items.is_empty() {
-        return Ok(Vec::new());
+    let mut command = QueryBuilder::<Sqlite>::new(if begin { "BEGIN IMMEDIATE;" } else { "" });
+    let now = millis(chrono::Utc::now());
+    for item in items {
+        push_commit(&mut command, item, now)?;
     }
-    let facts = items
+    command.push("COMMIT;");
+    let inserted: Vec<(String, String)> = command.build_query_as().fetch_all(&mut *conn).await?;
+    let inserted: HashSet<(String, String)> = inserted.into_iter().collect();
+    let mut first = HashSet::new();
+    Ok(items
         .iter()
-        .map(|c| c.media.facts.as_ref().map(to_json).transpose())
-        .collect::<Result<Vec<_>>>()?;
-    let mut insert = QueryBuilder::<Sqlite>::new(format!("INSERT INTO media ({MEDIA_COLUMNS}) "));
-    insert.push_values(items.iter().zip(facts), |mut row, (c, facts)| {
-        let m = c.media;
+        .map(|c| {
+            let key = (c.media.user_id.to_string(), c.media.id.to_string());
+            if inserted.contains(&key) && first.insert(key) {
+                CommitOutcome::Created
+            } else {
+                CommitOutcome::AlreadyExists
+            }
+        })
+        .collect())
+}
+
+/// One commit's statements: its media row (returned when new), its events only when the row
+/// was new (`changes()` counts the statement before, not what triggers add), and its upload:
+/// stored complete when new, marked complete when it exists, left alone when another upload
+/// holds the media id.
+fn push_commit(command: &mut QueryBuilder<Sqlite>, c: &Commit<'_>, now: i64) -> Result<()> {
+    let m = c.media;
+    let facts = m.facts.as_ref().map(to_json).transpose()?;
+    command.push(format!("INSERT INTO media ({MEDIA_COLUMNS}) "));
+    command.push_values([m], |mut row, m| {
         row.push_bind(m.user_id.to_string())
             .push_bind(m.id.to_string())
             .push_bind(m.kind.as_str())
@@ -353,76 +378,45 @@ async fn commit_media(
             .push_bind(m.location.map(|l| l.lon))
             .push_bind(m.size_bytes as i64)
             .push_bind(m.raw_key.clone())
-            .push_bind(facts)
+            .push_bind(facts.clone())
             .push_bind(m.thumbnail_key.clone())
             .push_bind(m.preview_key.clone())
             .push_bind(m.rendition_key.clone())
             .push_bind(millis(m.created_at))
             .push_bind(millis(m.updated_at));
     });
-    insert.push(" ON CONFLICT (user_id, id) DO NOTHING RETURNING user_id, id");
-    let inserted: HashSet<(String, String)> = insert
-        .build_query_as::<(String, String)>()
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .collect();
-
-    let uploads: Vec<&Upload> = items.iter().filter_map(|c| c.upload).collect();
-    if !uploads.is_empty() {
-        let media_json = uploads
-            .iter()
-            .map(|u| to_json(&u.media))
-            .collect::<Result<Vec<_>>>()?;
-        // Stored complete when new, marked complete when it exists, left alone when another
-        // upload holds the media id.
-        let mut upsert = QueryBuilder::<Sqlite>::new(
+    command.push(" ON CONFLICT (user_id, id) DO NOTHING RETURNING user_id, id;");
+    // Each event's insert inserted one row when the one before it did: the chain holds.
+    for event in c.events {
+        // The `outbox_fanout` trigger adds the deliveries.
+        command
+            .push("INSERT INTO outbox (topic, payload, created_at) SELECT ")
+            .push_bind(event.topic.as_str())
+            .push(", ")
+            .push_bind(event.payload.to_string())
+            .push(", ")
+            .push_bind(now)
+            .push(" WHERE changes() = 1;");
+    }
+    if let Some(u) = c.upload {
+        let media_json = to_json(&u.media)?;
+        command.push(
             "INSERT INTO uploads (id, user_id, media_id, length, \"offset\", media, created_at, expires_at, completed) ",
         );
-        upsert.push_values(uploads.iter().zip(media_json), |mut row, (u, json)| {
+        command.push_values([u], |mut row, u| {
             row.push_bind(u.id.to_string())
                 .push_bind(u.user_id.to_string())
                 .push_bind(u.media.media_id.to_string())
                 .push_bind(u.length as i64)
                 .push_bind(u.length as i64)
-                .push_bind(json)
+                .push_bind(media_json.clone())
                 .push_bind(millis(u.created_at))
                 .push_bind(millis(u.expires_at))
                 .push_bind(1i64);
         });
-        upsert.push(" ON CONFLICT (id) DO UPDATE SET completed = 1, \"offset\" = length ON CONFLICT DO NOTHING");
-        upsert.build().execute(&mut *conn).await?;
+        command.push(
+            " ON CONFLICT (id) DO UPDATE SET completed = 1, \"offset\" = length ON CONFLICT DO NOTHING;",
+        );
     }
-
-    let mut first = HashSet::new();
-    let outcomes: Vec<CommitOutcome> = items
-        .iter()
-        .map(|c| {
-            let key = (c.media.user_id.to_string(), c.media.id.to_string());
-            if inserted.contains(&key) && first.insert(key) {
-                CommitOutcome::Created
-            } else {
-                CommitOutcome::AlreadyExists
-            }
-        })
-        .collect();
-    let events: Vec<&NewEvent> = items
-        .iter()
-        .zip(&outcomes)
-        .filter(|(_, o)| **o == CommitOutcome::Created)
-        .flat_map(|(c, _)| c.events.iter())
-        .collect();
-    if !events.is_empty() {
-        // The `outbox_fanout` trigger adds the deliveries.
-        let now = millis(chrono::Utc::now());
-        let mut outbox =
-            QueryBuilder::<Sqlite>::new("INSERT INTO outbox (topic, payload, created_at) ");
-        outbox.push_values(events, |mut row, e| {
-            row.push_bind(e.topic.as_str())
-                .push_bind(e.payload.to_string())
-                .push_bind(now);
-        });
-        outbox.build().execute(&mut *conn).await?;
-    }
-    Ok(outcomes)
+    Ok(())
 }
