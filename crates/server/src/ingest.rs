@@ -37,6 +37,8 @@ pub enum Original<'a> {
     Staged(&'a Path),
     /// A small upload taken whole in memory, as the frames it arrived in.
     InMemory(Vec<bytes::Bytes>),
+    /// Already placed under the item's raw key by the caller.
+    Placed(PlacedBlob),
 }
 
 /// The lock that makes commits of one media id take turns in this process: the first one
@@ -77,6 +79,13 @@ pub struct Item<'a> {
     pub correlation_id: &'a str,
 }
 
+impl Item<'_> {
+    /// Where the item's original is stored.
+    pub fn raw_key(&self) -> String {
+        raw_key(self.user, self.pending, self.received_at)
+    }
+}
+
 impl<'a> Item<'a> {
     /// The item a finished upload carries.
     pub fn of_upload(upload: &'a Upload, correlation_id: &'a str) -> Self {
@@ -109,6 +118,7 @@ pub async fn commit_new(
     let key = raw_key(user, pending, received_at);
     let blobs = &state.backends.blobs;
     let placed = match original {
+        Original::Placed(placed) => placed,
         Original::InMemory(chunks) => blobs.place_bytes(&key, chunks).await?,
         Original::Staged(staged) if tokio::fs::try_exists(staged).await.unwrap_or(false) => {
             blobs.place_file(&key, staged).await?

@@ -40,6 +40,14 @@ pub trait BlobStore: Send + Sync + 'static {
         self.put_bytes(key, bytes).await?;
         Ok(PlacedBlob::durable(size))
     }
+    /// [`BlobStore::place_bytes`] only when nothing is stored under `key`; `None`, and
+    /// nothing written, when something is. Lets a caller write a new item's blob before it
+    /// knows the item is new without ever overwriting another item's.
+    async fn place_new_bytes(
+        &self,
+        key: &str,
+        chunks: Vec<bytes::Bytes>,
+    ) -> Result<Option<PlacedBlob>>;
     /// Makes a blob that is already at `key` durable (placed by an attempt that crashed before
     /// its sync); returns its size, or `None` when absent. Stores whose writes are durable when
     /// they return need not override this.

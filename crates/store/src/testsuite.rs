@@ -549,6 +549,13 @@ pub async fn bus_suite<S: MetadataStore + EventBus>(store: &S) {
 }
 
 /// Put, read whole and by range, list, delete; hostile keys rejected.
+async fn read_all(blobs: &dyn BlobStore, key: &str) -> Vec<u8> {
+    let mut whole = Vec::new();
+    let mut reader = blobs.open(key, None).await.unwrap();
+    reader.read_to_end(&mut whole).await.unwrap();
+    whole
+}
+
 pub async fn blob_suite(blobs: &dyn BlobStore) {
     let prefix = format!("processed/{}/m1/", UserId::new_random());
     let key = format!("{prefix}thumb.jpg");
@@ -558,15 +565,7 @@ pub async fn blob_suite(blobs: &dyn BlobStore) {
         .unwrap();
     assert_eq!(blobs.size(&key).await.unwrap(), Some(10));
 
-    let mut whole = Vec::new();
-    blobs
-        .open(&key, None)
-        .await
-        .unwrap()
-        .read_to_end(&mut whole)
-        .await
-        .unwrap();
-    assert_eq!(whole, b"0123456789");
+    assert_eq!(read_all(blobs, &key).await, b"0123456789");
     let mut part = Vec::new();
     blobs
         .open(&key, Some(ByteRange { start: 2, end: 5 }))
@@ -604,6 +603,21 @@ pub async fn blob_suite(blobs: &dyn BlobStore) {
     assert_eq!(placed.synced().await.unwrap(), 9, "replaces what was there");
     assert_eq!(blobs.size(&third).await.unwrap(), Some(9));
     assert_eq!(blobs.make_durable(&third).await.unwrap(), Some(9));
+    // A new blob is placed only where nothing is.
+    let refused = blobs
+        .place_new_bytes(&third, vec![bytes::Bytes::from_static(b"other")])
+        .await
+        .unwrap();
+    assert!(refused.is_none(), "an existing blob is never replaced");
+    assert_eq!(read_all(blobs, &third).await, b"in memory");
+    blobs.delete(&third).await.unwrap();
+    let placed = blobs
+        .place_new_bytes(&third, vec![bytes::Bytes::from_static(b"fresh")])
+        .await
+        .unwrap()
+        .expect("nothing was at the key");
+    assert_eq!(placed.synced().await.unwrap(), 5);
+    assert_eq!(read_all(blobs, &third).await, b"fresh");
     blobs.delete(&third).await.unwrap();
     assert_eq!(blobs.make_durable(&third).await.unwrap(), None);
     let copy = dir.path().join("copy.bin");

@@ -149,11 +149,27 @@ pub fn write_split(
 /// Small files (up to the pool's capacity) written whole, the way [`write_split`] writes.
 static SMALL_FILES: BufferPool = BufferPool::new(1 << 20, 32);
 
-/// Creates (or truncates) `dest` holding `chunks`, written directly where it can be (see the
-/// module's notes); not synced. Files larger than 1 MiB or smaller than one block go through the
-/// page cache.
-pub fn create_with(dest: &Path, chunks: &[bytes::Bytes]) -> io::Result<(File, Written)> {
-    let file = File::create(dest)?;
+/// What [`create_with`] does when a file is already at its destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Truncate it and write the new bytes.
+    Replace,
+    /// Fail with [`io::ErrorKind::AlreadyExists`], leaving it untouched.
+    Refuse,
+}
+
+/// Creates `dest` holding `chunks`, written directly where it can be (see the module's
+/// notes); not synced. Files larger than 1 MiB or smaller than one block go through the page
+/// cache.
+pub fn create_with(
+    dest: &Path,
+    chunks: &[bytes::Bytes],
+    existing: Existing,
+) -> io::Result<(File, Written)> {
+    let file = match existing {
+        Existing::Replace => File::create(dest)?,
+        Existing::Refuse => File::options().write(true).create_new(true).open(dest)?,
+    };
     let size: usize = chunks.iter().map(|c| c.len()).sum();
     let direct = (ALIGN..=SMALL_FILES.capacity())
         .contains(&size)
@@ -204,7 +220,7 @@ mod tests {
             let dest = dir.path().join(format!("{n}.bin"));
             // A longer file already there is cut to the new bytes.
             std::fs::write(&dest, vec![7u8; size + 9000]).unwrap();
-            let (file, written) = create_with(&dest, &chunks).unwrap();
+            let (file, written) = create_with(&dest, &chunks, Existing::Replace).unwrap();
             drop(file);
             assert_eq!(written, expected, "size {size}");
             assert!(std::fs::read(&dest).unwrap() == bytes, "size {size}");

@@ -2,6 +2,7 @@
 //! renamed into place, then its data and the directory entry are fsynced (new directories'
 //! entries too). `place_file` returns after the rename and leaves the syncs to its handle.
 
+use super::direct::Existing;
 use super::{BlobReader, BlobStore, PlacedBlob, checked, checked_prefix};
 use crate::error::{Result, StoreError};
 use async_trait::async_trait;
@@ -157,10 +158,14 @@ fn sync_placed(dir_syncs: &DirSyncs, file: &std::fs::File, dest: &Path) -> std::
     dir_syncs.sync(parent_of(dest)?)
 }
 
-/// Creates (or truncates) `dest` with `chunks`, its directories included; not synced.
-fn write_new(dest: &Path, chunks: &[bytes::Bytes]) -> std::io::Result<std::fs::File> {
+/// Creates `dest` with `chunks`, its directories included; not synced.
+fn write_new(
+    dest: &Path,
+    chunks: &[bytes::Bytes],
+    existing: Existing,
+) -> std::io::Result<std::fs::File> {
     create_dirs(parent_of(dest)?)?;
-    Ok(super::direct::create_with(dest, chunks)?.0)
+    Ok(super::direct::create_with(dest, chunks, existing)?.0)
 }
 
 fn place_file(dir_syncs: &DirSyncs, source: &Path, dest: &Path) -> std::io::Result<u64> {
@@ -223,8 +228,23 @@ impl BlobStore for LocalFsBlobStore {
     /// half-written file left by a crash is overwritten by the retry.
     async fn place_bytes(&self, key: &str, chunks: Vec<bytes::Bytes>) -> Result<PlacedBlob> {
         let size = chunks.iter().map(|c| c.len() as u64).sum();
-        let placing = move |dest: &Path| Ok((write_new(dest, &chunks)?, size));
+        let placing = move |dest: &Path| Ok((write_new(dest, &chunks, Existing::Replace)?, size));
         place_then_sync(Arc::clone(&self.dir_syncs), self.path(key)?, placing).await
+    }
+
+    /// Created exclusively (`O_EXCL`): an existing file is never touched.
+    async fn place_new_bytes(
+        &self,
+        key: &str,
+        chunks: Vec<bytes::Bytes>,
+    ) -> Result<Option<PlacedBlob>> {
+        let size = chunks.iter().map(|c| c.len() as u64).sum();
+        let placing = move |dest: &Path| Ok((write_new(dest, &chunks, Existing::Refuse)?, size));
+        match place_then_sync(Arc::clone(&self.dir_syncs), self.path(key)?, placing).await {
+            Ok(placed) => Ok(Some(placed)),
+            Err(StoreError::Io(e)) if e.kind() == ErrorKind::AlreadyExists => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn put_bytes(&self, key: &str, bytes: bytes::Bytes) -> Result<()> {

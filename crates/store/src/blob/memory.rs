@@ -1,6 +1,6 @@
 //! Blobs in memory, for fast unit tests.
 
-use super::{BlobReader, BlobStore, checked, checked_prefix};
+use super::{BlobReader, BlobStore, PlacedBlob, checked, checked_prefix};
 use crate::error::{Result, StoreError};
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -18,6 +18,17 @@ impl MemoryBlobStore {
     fn get(&self, key: &str) -> Result<Option<Bytes>> {
         let key = checked(key)?;
         Ok(self.blobs.lock().map_err(|_| poisoned())?.get(key).cloned())
+    }
+
+    /// Inserts unless the key holds something; whether it did.
+    fn insert_new(&self, key: &str, bytes: Bytes) -> Result<bool> {
+        let key = checked(key)?;
+        let mut blobs = self.blobs.lock().map_err(|_| poisoned())?;
+        if blobs.contains_key(key) {
+            return Ok(false);
+        }
+        blobs.insert(key.to_string(), bytes);
+        Ok(true)
     }
 
     fn insert(&self, key: &str, bytes: Bytes) -> Result<()> {
@@ -46,6 +57,14 @@ impl BlobStore for MemoryBlobStore {
 
     async fn put_bytes(&self, key: &str, bytes: Bytes) -> Result<()> {
         self.insert(key, bytes)
+    }
+
+    async fn place_new_bytes(&self, key: &str, chunks: Vec<Bytes>) -> Result<Option<PlacedBlob>> {
+        let bytes: Bytes = chunks.concat().into();
+        let size = bytes.len() as u64;
+        Ok(self
+            .insert_new(key, bytes)?
+            .then(|| PlacedBlob::durable(size)))
     }
 
     async fn size(&self, key: &str) -> Result<Option<u64>> {

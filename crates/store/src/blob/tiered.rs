@@ -87,6 +87,20 @@ impl BlobStore for TieredBlobStore {
         self.hot.place_bytes(key, chunks).await
     }
 
+    /// New in every tier: the hot one creates it exclusively.
+    async fn place_new_bytes(
+        &self,
+        key: &str,
+        chunks: Vec<bytes::Bytes>,
+    ) -> Result<Option<PlacedBlob>> {
+        for tier in [StorageTier::Warm, StorageTier::Cold] {
+            if self.tier(tier).size(key).await?.is_some() {
+                return Ok(None);
+            }
+        }
+        self.hot.place_new_bytes(key, chunks).await
+    }
+
     /// Blobs are placed in the hot tier; the others only take them durably.
     async fn make_durable(&self, key: &str) -> Result<Option<u64>> {
         match self.hot.make_durable(key).await? {
@@ -188,6 +202,12 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(cold.size(&key).await.unwrap(), Some(10));
+        let again = vec![bytes::Bytes::from_static(b"other")];
+        assert!(
+            tiered.place_new_bytes(&key, again).await.unwrap().is_none(),
+            "a key held by a colder tier is not new"
+        );
+        assert_eq!(hot.size(&key).await.unwrap(), None);
         assert_eq!(tiered.list("raw/").await.unwrap(), vec![key.clone()]);
         tiered.delete(&key).await.unwrap();
         assert_eq!(tiered.size(&key).await.unwrap(), None);

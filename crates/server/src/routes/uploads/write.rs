@@ -202,8 +202,8 @@ pub(super) fn whole_body_budget(
 
 /// creation-with-upload of a small whole file (photos from the devices), taken in memory
 /// before anything is read. When no upload or item carries its media id yet (almost always),
-/// it is committed in that media id's commit turn: one read, one write under the blob's key,
-/// and the upload row, media row and event in one database commit. Otherwise it is answered
+/// it is committed in that media id's commit turn: its blob written while one read checks the
+/// id, then the upload row, media row and event in one database commit. Otherwise it is answered
 /// as before a body was taken: with the upload that holds the media id, or as the item that
 /// already exists. A body cut short becomes a resumable upload.
 pub(super) async fn create_whole_body(
@@ -232,10 +232,31 @@ pub(super) async fn create_whole_body(
     let (user, media_id) = (candidate.user_id, candidate.media.media_id);
     let store = &state.backends.metadata;
     let turn = ingest::commit_turn(state, user, media_id).await;
-    if !store.media_id_in_use(user, media_id).await? {
-        let upload = complete(candidate);
-        let item = ingest::Item::of_upload(&upload, correlation_id);
-        let original = ingest::Original::InMemory(frames);
+    let upload = complete(candidate.clone());
+    let item = ingest::Item::of_upload(&upload, correlation_id);
+    // The media id is almost always new, so its blob is written while that is checked. It is
+    // created exclusively, so it never replaces another item's; it is removed again when the
+    // id turns out to be taken.
+    let key = item.raw_key();
+    let (in_use, placed) = tokio::join!(
+        store.media_id_in_use(user, media_id),
+        state.backends.blobs.place_new_bytes(&key, frames.clone()),
+    );
+    let original = match (in_use, placed) {
+        (Ok(false), Ok(Some(placed))) => Some(ingest::Original::Placed(placed)),
+        // Left by an attempt that crashed before its commit: written again.
+        (Ok(false), Ok(None)) => Some(ingest::Original::InMemory(frames.clone())),
+        (Ok(false), Err(e)) => return Err(e.into()),
+        (in_use, placed) => {
+            if let Ok(Some(placed)) = placed {
+                drop(placed);
+                state.backends.blobs.delete(&key).await?;
+            }
+            in_use?;
+            None
+        }
+    };
+    if let Some(original) = original {
         let outcome = ingest::commit_new(state, turn, item, original).await?;
         return answer_creation(state, user, media_id, upload, outcome).await;
     }
