@@ -7,6 +7,7 @@
 //! consumers in line behind the disk (`bench notify`).
 
 mod bus;
+mod checkpoints;
 mod doorbell_events;
 mod group_commit;
 mod library;
@@ -88,7 +89,7 @@ impl SqliteStore {
                 .await?
         };
         let write_turn = Arc::new(tokio::sync::Mutex::new(()));
-        let writer = group_commit::GroupCommit::start(pool.clone(), Arc::clone(&write_turn), wal);
+        let writer = group_commit::GroupCommit::start(pool.clone(), Arc::clone(&write_turn), wal)?;
         Ok(Self {
             pool,
             write_turn,

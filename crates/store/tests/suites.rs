@@ -190,6 +190,36 @@ async fn sqlite_group_commit_fails_a_bad_write_alone() {
     assert_eq!(delivered.len(), good.len(), "one event per stored item");
 }
 
+/// The writer never checkpoints itself; the task beside it does, so the database file takes in
+/// what was committed while the writer goes on.
+#[tokio::test]
+async fn sqlite_group_commits_are_checkpointed_beside_the_writer() {
+    use sightline_store::MetadataStore;
+    let (dir, store) = sqlite().await;
+    let owner = testsuite::user("checkpoint@example.com");
+    store.create_user(&owner).await.unwrap();
+    let database = dir.path().join("meta.db");
+    let before = std::fs::metadata(&database).unwrap().len();
+    let items: Vec<_> = (0..600)
+        .map(|i| testsuite::media(owner.id, 1 + i % 28))
+        .collect();
+    let commits = items.iter().map(|m| store.commit_media(m, None, &[]));
+    for outcome in futures::future::join_all(commits).await {
+        outcome.unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::metadata(&database).unwrap().len() <= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing was checkpointed into the database file"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    for item in items.iter().step_by(50) {
+        assert!(store.media(owner.id, item.id).await.unwrap().is_some());
+    }
+}
+
 #[tokio::test]
 async fn sqlite_library() {
     let (_dir, store) = sqlite().await;

@@ -4,13 +4,15 @@
 //! write fails, the batch is rolled back and each write is run alone, so only the bad one fails.
 //!
 //! On a database file the batches are pipelined: the writer's connection commits without
-//! waiting for the disk (`synchronous=NORMAL`) and hands the batch to a syncer task, which
+//! waiting for the disk (`synchronous=NORMAL`) and hands the batch to a syncer thread, which
 //! `fdatasync`s the WAL and only then answers its writes. The next batch is written while that
 //! sync runs, and one sync covers every batch committed before it began. A write is answered
 //! only once its commit is durable, as with `synchronous=FULL`; it can be seen by readers a few
 //! milliseconds before that, as an upload's blob already can (`ingest::recover` removes items
-//! whose original a crash lost).
+//! whose original a crash lost). The writer leaves checkpoints to a task beside it
+//! (`checkpoints`).
 
+use super::checkpoints::Checkpoints;
 use super::metadata::{MEDIA_COLUMNS, to_json};
 use super::{millis, rows};
 use crate::error::{Result, StoreError};
@@ -19,7 +21,7 @@ use sightline_core::event::NewEvent;
 use sqlx::sqlite::SqlitePool;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
@@ -74,15 +76,22 @@ impl GroupCommit {
         pool: SqlitePool,
         write_turn: Arc<Mutex<()>>,
         wal: Option<PathBuf>,
-    ) -> Self {
+    ) -> Result<Self> {
         let (requests, queue) = mpsc::channel(4 * MAX_BATCH);
-        let syncer = wal.map(|wal| {
-            let (committed, batches) = mpsc::unbounded_channel();
-            tokio::spawn(sync_then_answer(wal, batches));
-            committed
-        });
+        // The syncer is a thread of its own: it only ever waits on the disk, and as a task each
+        // sync cost two more hand-offs (to the blocking pool and back) per batch.
+        let syncer = match wal {
+            Some(wal) => {
+                let (committed, batches) = std::sync::mpsc::channel();
+                std::thread::Builder::new()
+                    .name("sqlite-wal-sync".into())
+                    .spawn(move || sync_then_answer(&wal, &batches))?;
+                Some(committed)
+            }
+            None => None,
+        };
         tokio::spawn(run(pool, write_turn, queue, syncer));
-        Self { requests }
+        Ok(Self { requests })
     }
 
     pub(super) async fn submit(&self, write: Write) -> Result<Written> {
@@ -104,13 +113,14 @@ async fn run(
     pool: SqlitePool,
     write_turn: Arc<Mutex<()>>,
     mut queue: mpsc::Receiver<Request>,
-    syncer: Option<mpsc::UnboundedSender<Committed>>,
+    syncer: Option<std::sync::mpsc::Sender<Committed>>,
 ) {
     let pipelined = syncer.is_some();
     // The writer keeps its own connection: each trip through the pool costs round trips to the
     // connection's thread, and a pipelined one commits without syncing, which no other user of
     // the pool may inherit. After a failed batch it opens a fresh one.
     let mut held: Option<SqliteConnection> = None;
+    let mut checkpoints = pipelined.then(|| Checkpoints::start(pool.clone()));
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -130,6 +140,9 @@ async fn run(
             held = None;
         }
         drop(turn);
+        if let Some(checkpoints) = &mut checkpoints {
+            checkpoints.committed(results.iter().filter(|r| r.is_ok()).count());
+        }
         tracing::debug!(
             size,
             elapsed_us = started.elapsed().as_micros() as u64,
@@ -137,7 +150,9 @@ async fn run(
         );
         match &syncer {
             Some(syncer) => {
-                if let Err(mpsc::error::SendError((replies, _))) = syncer.send((replies, results)) {
+                if let Err(std::sync::mpsc::SendError((replies, _))) =
+                    syncer.send((replies, results))
+                {
                     let stopped = unavailable(replies.len(), "the WAL syncer has stopped");
                     answer(replies, stopped);
                 }
@@ -160,7 +175,8 @@ fn answer(replies: Replies, results: Vec<Result<Written>>) {
     }
 }
 
-/// The writer's connection, detached from the pool; opened when there is none.
+/// The writer's connection, detached from the pool; opened when there is none. Pipelined, it
+/// neither syncs nor checkpoints: the syncer and the checkpointing task do that beside it.
 async fn connection<'a>(
     pool: &SqlitePool,
     held: &'a mut Option<SqliteConnection>,
@@ -169,7 +185,7 @@ async fn connection<'a>(
     if held.is_none() {
         let mut conn = pool.acquire().await?.detach();
         if pipelined {
-            sqlx::query("PRAGMA synchronous = NORMAL")
+            sqlx::query("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
                 .execute(&mut conn)
                 .await?;
         }
@@ -180,18 +196,16 @@ async fn connection<'a>(
 }
 
 /// Answers committed batches once the WAL holding them is on disk: each sync covers every
-/// batch that arrived before it began.
-async fn sync_then_answer(wal: PathBuf, mut batches: mpsc::UnboundedReceiver<Committed>) {
-    while let Some(first) = batches.recv().await {
+/// batch that arrived before it began. Returns when the writer has stopped.
+fn sync_then_answer(wal: &Path, batches: &std::sync::mpsc::Receiver<Committed>) {
+    while let Ok(first) = batches.recv() {
         let mut committed = vec![first];
-        while let Ok(next) = batches.try_recv() {
-            committed.push(next);
-        }
+        committed.extend(batches.try_iter());
         let needs_sync = committed
             .iter()
             .any(|(_, results)| results.iter().any(Result::is_ok));
         let synced = match needs_sync {
-            true => sync_wal(wal.clone()).await,
+            true => sync_wal(wal),
             false => Ok(()),
         };
         for (replies, results) in committed {
@@ -209,15 +223,13 @@ async fn sync_then_answer(wal: PathBuf, mut batches: mpsc::UnboundedReceiver<Com
 
 /// Opened anew each time: SQLite may delete and recreate the log (when its last connection
 /// closes, after checkpointing everything into the database file and syncing that).
-async fn sync_wal(wal: PathBuf) -> std::io::Result<()> {
-    tokio::task::spawn_blocking(move || match std::fs::File::open(&wal) {
+fn sync_wal(wal: &Path) -> std::io::Result<()> {
+    match std::fs::File::open(wal) {
         Ok(file) => file.sync_data(),
         // No log: whatever was committed is in the database file, synced at its checkpoint.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e),
-    })
-    .await
-    .map_err(std::io::Error::other)?
+    }
 }
 
 /// The batch in one transaction; when that fails and the batch holds more than one write,
