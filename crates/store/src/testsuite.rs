@@ -64,7 +64,8 @@ pub fn media(user: UserId, captured_day: u32) -> Media {
     }
 }
 
-fn uploaded(m: &Media) -> NewEvent {
+/// The `media.uploaded` event of `m`.
+pub fn uploaded(m: &Media) -> NewEvent {
     NewEvent::media(
         Topic::MediaUploaded,
         &MediaEvent::new(m.user_id, m.id, "test"),

@@ -51,27 +51,31 @@ async fn memory_blobs() {
     testsuite::blob_suite(&MemoryBlobStore::default()).await;
 }
 
-/// Concurrent commits land in shared group-commit batches: the same media id committed many
-/// times at once yields one row and one event; distinct ids all land.
-#[tokio::test]
-async fn sqlite_group_commit_keeps_commits_apart() {
-    use sightline_core::event::{MediaEvent, NewEvent, Topic};
-    use sightline_store::model::CommitOutcome;
+/// A database whose `counter` consumer counts `media.uploaded` events, and one user in it.
+async fn counted_store(
+    email: &str,
+) -> (tempfile::TempDir, SqliteStore, sightline_store::model::User) {
+    use sightline_core::event::Topic;
     use sightline_store::{EventBus, MetadataStore};
-    let (_dir, store) = sqlite().await;
+    let (dir, store) = sqlite().await;
     store
         .subscribe("counter", &[Topic::MediaUploaded])
         .await
         .unwrap();
-    let user = testsuite::user("batch@example.com");
+    let user = testsuite::user(email);
     store.create_user(&user).await.unwrap();
+    (dir, store, user)
+}
+
+/// Concurrent commits land in shared group-commit batches: the same media id committed many
+/// times at once yields one row and one event; distinct ids all land.
+#[tokio::test]
+async fn sqlite_group_commit_keeps_commits_apart() {
+    use sightline_store::model::CommitOutcome;
+    use sightline_store::{EventBus, MetadataStore};
+    let (_dir, store, user) = counted_store("batch@example.com").await;
     let twin = testsuite::media(user.id, 3);
-    let event = |m: &sightline_store::model::Media| -> Vec<NewEvent> {
-        vec![NewEvent::media(
-            Topic::MediaUploaded,
-            &MediaEvent::new(m.user_id, m.id, "t"),
-        )]
-    };
+    let event = |m| vec![testsuite::uploaded(m)];
     let others: Vec<_> = (0..20).map(|_| testsuite::media(user.id, 4)).collect();
     let twin_events = event(&twin);
     let other_events: Vec<_> = others.iter().map(event).collect();
@@ -107,18 +111,11 @@ async fn sqlite_group_commit_keeps_commits_apart() {
 #[tokio::test]
 async fn sqlite_group_commit_fails_a_bad_write_alone() {
     use chrono::Utc;
-    use sightline_core::event::{MediaEvent, NewEvent, Topic};
     use sightline_core::media::MediaKind;
     use sightline_core::{MediaId, UploadId, UserId};
     use sightline_store::model::{CommitOutcome, PendingMedia, Upload};
     use sightline_store::{EventBus, MetadataStore};
-    let (_dir, store) = sqlite().await;
-    store
-        .subscribe("counter", &[Topic::MediaUploaded])
-        .await
-        .unwrap();
-    let owner = testsuite::user("mixed@example.com");
-    store.create_user(&owner).await.unwrap();
+    let (_dir, store, owner) = counted_store("mixed@example.com").await;
     let upload_of = |user: UserId, media_id: MediaId| Upload {
         id: UploadId::new_random(),
         user_id: user,
@@ -137,12 +134,7 @@ async fn sqlite_group_commit_fails_a_bad_write_alone() {
         expires_at: Utc::now() + chrono::Duration::hours(1),
         completed: false,
     };
-    let uploaded = |m: &sightline_store::model::Media| {
-        vec![NewEvent::media(
-            Topic::MediaUploaded,
-            &MediaEvent::new(m.user_id, m.id, "t"),
-        )]
-    };
+    let uploaded = |m| vec![testsuite::uploaded(m)];
     let good: Vec<_> = (1..=12)
         .map(|day| testsuite::media(owner.id, day))
         .collect();

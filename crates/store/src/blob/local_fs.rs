@@ -202,6 +202,19 @@ async fn place_then_sync(
     Ok(PlacedBlob::syncing(size, sync))
 }
 
+impl LocalFsBlobStore {
+    async fn place_chunks(
+        &self,
+        key: &str,
+        chunks: Vec<bytes::Bytes>,
+        existing: Existing,
+    ) -> Result<PlacedBlob> {
+        let size = chunks.iter().map(|c| c.len() as u64).sum();
+        let placing = move |dest: &Path| Ok((write_new(dest, &chunks, existing)?, size));
+        place_then_sync(Arc::clone(&self.dir_syncs), self.path(key)?, placing).await
+    }
+}
+
 #[async_trait]
 impl BlobStore for LocalFsBlobStore {
     async fn put_file(&self, key: &str, source: &Path) -> Result<u64> {
@@ -227,9 +240,7 @@ impl BlobStore for LocalFsBlobStore {
     /// Written straight under its key: only a committed row makes a key visible, and a
     /// half-written file left by a crash is overwritten by the retry.
     async fn place_bytes(&self, key: &str, chunks: Vec<bytes::Bytes>) -> Result<PlacedBlob> {
-        let size = chunks.iter().map(|c| c.len() as u64).sum();
-        let placing = move |dest: &Path| Ok((write_new(dest, &chunks, Existing::Replace)?, size));
-        place_then_sync(Arc::clone(&self.dir_syncs), self.path(key)?, placing).await
+        self.place_chunks(key, chunks, Existing::Replace).await
     }
 
     /// Created exclusively (`O_EXCL`): an existing file is never touched.
@@ -238,9 +249,7 @@ impl BlobStore for LocalFsBlobStore {
         key: &str,
         chunks: Vec<bytes::Bytes>,
     ) -> Result<Option<PlacedBlob>> {
-        let size = chunks.iter().map(|c| c.len() as u64).sum();
-        let placing = move |dest: &Path| Ok((write_new(dest, &chunks, Existing::Refuse)?, size));
-        match place_then_sync(Arc::clone(&self.dir_syncs), self.path(key)?, placing).await {
+        match self.place_chunks(key, chunks, Existing::Refuse).await {
             Ok(placed) => Ok(Some(placed)),
             Err(StoreError::Io(e)) if e.kind() == ErrorKind::AlreadyExists => Ok(None),
             Err(e) => Err(e),

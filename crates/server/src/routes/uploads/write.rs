@@ -232,7 +232,7 @@ pub(super) async fn create_whole_body(
     let (user, media_id) = (candidate.user_id, candidate.media.media_id);
     let store = &state.backends.metadata;
     let turn = ingest::commit_turn(state, user, media_id).await;
-    let upload = complete(candidate.clone());
+    let upload = complete(candidate);
     let item = ingest::Item::of_upload(&upload, correlation_id);
     // The media id is almost always new, so its blob is written while that is checked. It is
     // created exclusively, so it never replaces another item's; it is removed again when the
@@ -262,13 +262,13 @@ pub(super) async fn create_whole_body(
     }
     drop(turn);
     if let Some(existing) = store.upload_by_media(user, media_id).await? {
-        let length = candidate.length;
+        let length = upload.length;
         let upload = super::resume_existing(state, existing, length, correlation_id).await?;
         return Ok((upload, false));
     }
     let (upload, outcome) = commit_complete(
         state,
-        candidate,
+        upload,
         ingest::Original::InMemory(frames),
         correlation_id,
     )
